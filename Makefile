@@ -1,0 +1,56 @@
+# Two commands for a newcomer: `make run` (demo on SQLite) and `make test` (everything).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_USER ?= demo
+DEMO_PASSWORD ?= demo-password
+
+.PHONY: install system-deps run test lint check-knowledge bench train clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "==> installing python3-venv"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing Python packages into $(VENV)"
+	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+run: install
+	@mkdir -p instance
+	@$(BIN)/python -m assistant db upgrade
+	@$(BIN)/python -m mail_ingest import demo/mailbox
+	@$(BIN)/python -m assistant users add $(DEMO_USER) --role admin --password $(DEMO_PASSWORD) --exist-ok
+	@echo ""
+	@echo "  DPO Assistant demo:  http://$(HOST):$(PORT)/    login: $(DEMO_USER) / $(DEMO_PASSWORD)"
+	@echo "  Chat widget demo:    http://$(HOST):$(PORT)/widget/demo"
+	@echo ""
+	@$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - "assistant.web:create_app()"
+
+lint: install
+	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports
+
+check-knowledge: install
+	@$(BIN)/python -m knowledge check
+
+test: install system-deps lint check-knowledge
+	@$(BIN)/pytest
+
+bench: install system-deps
+	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done
+
+train: install
+	@$(BIN)/python -m assistant train
+
+clean:
+	rm -rf $(VENV) instance test-output .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The DPO assistant: classify GDPR requests, suggest grounded replies, answer visitors."""

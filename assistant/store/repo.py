@@ -1,0 +1,388 @@
+"""Repository functions: the only place that knows how rows are found, claimed and changed.
+
+Views and the worker call these; they never build queries themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    Classification,
+    FolderCursor,
+    Message,
+    MessageLocation,
+    MessageStatus,
+    OutboxItem,
+    OutboxStatus,
+    Reply,
+    ReplyStatus,
+    User,
+    utcnow,
+)
+
+ROLES = ("agent", "admin")
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """What the ingester hands to storage: a parsed message, bodies already sanitised."""
+
+    content_sha256: str
+    message_id: str | None = None
+    subject: str = ""
+    from_addr: str = ""
+    from_name: str = ""
+    to_addrs: Sequence[str] = ()
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    date_header: datetime | None = None
+    received_at: datetime | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    attachments: Sequence[dict[str, Any]] = ()
+    has_id_document: bool = False
+    size: int = 0
+    status: str = MessageStatus.NEW
+    error: str | None = None
+    mailbox: str = ""
+    extra_mailboxes: Sequence[str] = field(default_factory=tuple)
+
+
+def find_duplicate(session: Session, message_id: str | None, content_sha256: str) -> Message | None:
+    """The stored copy of a message, matched by Message-ID or, lacking one, by content hash."""
+    conditions = [Message.content_sha256 == content_sha256]
+    if message_id:
+        conditions.append(Message.message_id == message_id)
+    return session.scalars(select(Message).where(or_(*conditions)).limit(1)).first()
+
+
+def _note_mailbox(message: Message, mailbox: str) -> None:
+    if mailbox and mailbox not in message.mailboxes:
+        message.mailboxes = [*message.mailboxes, mailbox]  # new list: JSON columns track assignment
+
+
+def save_message(session: Session, new: NewMessage) -> tuple[Message, bool]:
+    """Store a message once; a copy seen again (other mailbox, other folder) only notes the mailbox.
+
+    Returns ``(message, created)``. Safe against a concurrent insert of the same message:
+    the unique constraints decide, and the loser gets the winner's row.
+    """
+    existing = find_duplicate(session, new.message_id, new.content_sha256)
+    if existing is not None:
+        _note_mailbox(existing, new.mailbox)
+        return existing, False
+    mailboxes = [m for m in dict.fromkeys([new.mailbox, *new.extra_mailboxes]) if m]
+    message = Message(
+        message_id=new.message_id,
+        content_sha256=new.content_sha256,
+        subject=new.subject,
+        from_addr=new.from_addr,
+        from_name=new.from_name,
+        to_addrs=list(new.to_addrs),
+        in_reply_to=new.in_reply_to,
+        references=list(new.references),
+        date_header=new.date_header,
+        received_at=new.received_at or utcnow(),
+        body_text=new.body_text,
+        body_html=new.body_html,
+        attachments=list(new.attachments),
+        has_id_document=new.has_id_document,
+        mailboxes=mailboxes,
+        size=new.size,
+        status=new.status,
+        error=new.error,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        existing = find_duplicate(session, new.message_id, new.content_sha256)
+        if existing is None:
+            raise
+        _note_mailbox(existing, new.mailbox)
+        return existing, False
+    return message, True
+
+
+def record_location(
+    session: Session, message: Message, *, account: str, folder: str, uidvalidity: int, uid: int
+) -> MessageLocation:
+    location = session.scalars(
+        select(MessageLocation).where(
+            MessageLocation.account == account,
+            MessageLocation.folder == folder,
+            MessageLocation.uidvalidity == uidvalidity,
+            MessageLocation.uid == uid,
+        )
+    ).first()
+    if location is None:
+        location = MessageLocation(
+            message=message, account=account, folder=folder, uidvalidity=uidvalidity, uid=uid
+        )
+        session.add(location)
+        session.flush()
+    return location
+
+
+def claim_new_messages(session: Session, worker: str, limit: int = 50) -> list[int]:
+    """Mark up to ``limit`` new messages as this worker's; no two workers get the same one.
+
+    PostgreSQL: candidate rows are locked with FOR UPDATE SKIP LOCKED, so concurrent workers
+    take disjoint batches without waiting. Every backend: the UPDATE re-checks the status, so
+    a row is claimed by exactly one transaction even without row locks (SQLite).
+    """
+    candidates = select(Message.id).where(Message.status == MessageStatus.NEW).order_by(Message.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    claimed = session.scalars(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == MessageStatus.NEW)
+        .values(status=MessageStatus.PROCESSING, claimed_by=worker, claimed_at=utcnow())
+        .returning(Message.id)
+    )
+    return sorted(claimed)
+
+
+def release_stale_claims(session: Session, older_than: timedelta) -> int:
+    """Give back messages claimed by a worker that died before finishing them."""
+    result = session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.PROCESSING, Message.claimed_at < utcnow() - older_than)
+        .values(status=MessageStatus.NEW, claimed_by=None, claimed_at=None)
+    )
+    return result.rowcount or 0
+
+
+def quarantine(session: Session, message: Message, error: str) -> None:
+    """Keep the message with its error; it never blocks the others and is never lost."""
+    message.status = MessageStatus.QUARANTINED
+    message.error = error[:2000]
+
+
+def record_classification(session: Session, message: Message, analysis: dict[str, Any]) -> Classification:
+    classification = Classification(
+        message=message,
+        language=analysis.get("language", ""),
+        labels=list(analysis.get("labels", [])),
+        scores=dict(analysis.get("scores", {})),
+        evidence=dict(analysis.get("evidence", {})),
+        entities=dict(analysis.get("entities", {})),
+        model_version=analysis.get("model_version", ""),
+    )
+    session.add(classification)
+    message.status = MessageStatus.CLASSIFIED
+    message.error = None
+    session.flush()
+    return classification
+
+
+@dataclass(frozen=True)
+class Requester:
+    name: str | None = None
+    email: str | None = None
+    id_number: str | None = None
+    id_number_valid: bool | None = None
+    policy_number: str | None = None
+
+
+def open_or_update_case(
+    session: Session,
+    message: Message,
+    *,
+    rights: Iterable[str],
+    language: str,
+    requester: Requester,
+    received_on: date,
+    deadline: date,
+) -> Case:
+    """One case per message; a re-classification updates rights but keeps status and deadline."""
+    case = session.scalars(select(Case).where(Case.message_pk == message.id)).first()
+    if case is None:
+        case = Case(
+            message_pk=message.id,
+            received_on=received_on,
+            deadline=deadline,
+            status=CaseStatus.OPEN,
+        )
+        session.add(case)
+    case.rights = list(rights)
+    case.language = language
+    case.requester_name = requester.name
+    case.requester_email = requester.email
+    case.id_number = requester.id_number
+    case.id_number_valid = requester.id_number_valid
+    case.policy_number = requester.policy_number
+    case.mailboxes = list(message.mailboxes)
+    session.flush()
+    return case
+
+
+def list_cases(
+    session: Session,
+    *,
+    label: str | None = None,
+    language: str | None = None,
+    status: str | None = None,
+    deadline_before: date | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Case]:
+    """Cases for the queue, soonest deadline first. Label filtering runs in Python: JSON
+    containment differs between SQLite and PostgreSQL and the queue is small."""
+    query = select(Case).order_by(Case.deadline, Case.id)
+    if language:
+        query = query.where(Case.language == language)
+    if status:
+        query = query.where(Case.status == status)
+    if deadline_before:
+        query = query.where(Case.deadline < deadline_before)
+    cases = list(session.scalars(query))
+    if label:
+        cases = [c for c in cases if label in (c.rights or [])]
+    return cases[offset : offset + limit]
+
+
+def audit(
+    session: Session, actor: str, action: str, *, case_id: int | None = None, **detail: Any
+) -> AuditEvent:
+    event = AuditEvent(actor=actor, action=action, case_id=case_id, detail=detail)
+    session.add(event)
+    return event
+
+
+def add_reply(
+    session: Session,
+    case: Case,
+    *,
+    language: str,
+    subject: str,
+    body: str,
+    citations: list[dict[str, Any]],
+    knowledge_version: str,
+) -> Reply:
+    reply = Reply(
+        case=case,
+        language=language,
+        subject=subject,
+        body_suggested=body,
+        citations=citations,
+        knowledge_version=knowledge_version,
+    )
+    session.add(reply)
+    session.flush()
+    return reply
+
+
+def approve_reply(session: Session, reply: Reply, *, body: str, approved_by: str, account: str) -> OutboxItem:
+    """Freeze the agent's text and queue it for the worker; approving twice is one outbox row."""
+    existing = session.scalars(select(OutboxItem).where(OutboxItem.reply_id == reply.id)).first()
+    if existing is not None:
+        return existing
+    reply.body_final = body
+    reply.status = ReplyStatus.APPROVED
+    reply.approved_by = approved_by
+    reply.approved_at = utcnow()
+    item = OutboxItem(
+        reply_id=reply.id,
+        account=account,
+        draft_message_id=f"<reply-{reply.id}-{secrets.token_hex(8)}@dpo-assistant.local>",
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def pending_outbox(session: Session, limit: int = 20) -> list[OutboxItem]:
+    query = select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING).order_by(OutboxItem.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def get_cursor(session: Session, account: str, folder: str) -> FolderCursor | None:
+    return session.scalars(
+        select(FolderCursor).where(FolderCursor.account == account, FolderCursor.folder == folder)
+    ).first()
+
+
+def set_cursor(session: Session, account: str, folder: str, *, uidvalidity: int, last_uid: int) -> FolderCursor:
+    cursor = get_cursor(session, account, folder)
+    if cursor is None:
+        cursor = FolderCursor(account=account, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid)
+        session.add(cursor)
+    else:
+        cursor.uidvalidity = uidvalidity
+        cursor.last_uid = last_uid
+    session.flush()
+    return cursor
+
+
+def purge_old_bodies(session: Session, older_than_days: int) -> int:
+    """Drop message bodies past the retention period (data minimisation, GDPR Art. 5(1)(c)/(e))."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = session.execute(
+        update(Message)
+        .where(Message.received_at < cutoff, Message.body_purged_at.is_(None))
+        .values(body_text=None, body_html=None, body_purged_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def message_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Message.status, func.count()).group_by(Message.status))
+    return {status: count for status, count in rows}
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, username: str, password: str, role: str = "agent") -> User:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    """A new API token; only its SHA-256 is stored, so it is shown once."""
+    token = secrets.token_urlsafe(32)
+    user.api_token_hash = _token_digest(token)
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    return session.scalars(select(User).where(User.api_token_hash == _token_digest(token))).first()
