@@ -1,0 +1,251 @@
+"""Typed, immutable knowledge: the policy's clauses, the GDPR rules, the label taxonomy.
+
+Loaded once per process (`load()` is cached); every reply and chat answer cites a clause id
+and `KnowledgeBase.version`, so an answer can be traced to the exact data it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+LANGUAGES = ("fr", "es", "en")  # fr is the source's language; es and en are our renderings
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed or refers to something that does not exist."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A checkable statement of a clause: a value and the French words that prove it."""
+
+    kind: str
+    value: str
+    quote: str = ""
+    article: str = ""
+    start: str = ""
+    years: int = 0
+    months: int = 0
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One citable piece of the policy."""
+
+    id: str
+    section: str
+    source_heading: str
+    title: Mapping[str, str]
+    text: Mapping[str, str]
+    topics: tuple[str, ...]
+    keywords: Mapping[str, tuple[str, ...]]
+    labels: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    fr_with_splices: str = ""  # text.fr with ¦ where the OCR split one cell across pages/columns
+
+    def text_in(self, lang: str) -> str:
+        """The clause in ``lang``; Spanish where we have no rendering (the office's language)."""
+        return self.text.get(lang) or self.text["es"]
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title["es"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A GDPR provision replies rely on that the policy does not state."""
+
+    id: str
+    article: str
+    title: Mapping[str, str]
+    text: Mapping[str, str]
+    labels: tuple[str, ...]
+    facts: tuple[Fact, ...]
+
+    def text_in(self, lang: str) -> str:
+        return self.text.get(lang) or self.text["es"]
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title["es"]
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    gdpr: str
+    imap_keyword: str
+    name: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    clauses: tuple[Clause, ...]
+    rules: tuple[Rule, ...]
+    labels: tuple[Label, ...]
+    version: str
+    policy_version: str
+
+    def __iter__(self) -> Iterator[Clause]:
+        return iter(self.clauses)
+
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def entry(self, entry_id: str) -> Clause | Rule:
+        """A clause or a rule by id: citations may name either."""
+        return self.rule(entry_id) if entry_id.startswith("gdpr.") else self.clause(entry_id)
+
+    def by_label(self, label: str) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if label in c.labels)
+
+    def by_topic(self, topic: str) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if topic in c.topics)
+
+    def rules_for(self, label: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if label in r.labels)
+
+    @property
+    def label_ids(self) -> tuple[str, ...]:
+        return tuple(label.id for label in self.labels)
+
+    def label(self, label_id: str) -> Label:
+        for label in self.labels:
+            if label.id == label_id:
+                return label
+        raise KeyError(label_id)
+
+
+def _frozen_map(raw: Any, where: str) -> Mapping[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise KnowledgeError(f"{where}: expected a mapping of language to text")
+    return MappingProxyType({k: " ".join(v.split()) for k, v in raw.items()})
+
+
+def _fact(raw: dict[str, Any], where: str) -> Fact:
+    if not isinstance(raw, dict) or "kind" not in raw or "value" not in raw:
+        raise KnowledgeError(f"{where}: a fact needs kind and value")
+    duration = raw.get("duration") or {}
+    unknown = set(raw) - {"kind", "value", "quote", "article", "start", "duration", "months"}
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown fact field(s) {sorted(unknown)}")
+    return Fact(
+        kind=str(raw["kind"]),
+        value=str(raw["value"]),
+        quote=str(raw.get("quote", "")),
+        article=str(raw.get("article", "")),
+        start=str(raw.get("start", "")),
+        years=int(duration.get("years", 0)),
+        months=int(duration.get("months", raw.get("months", 0))),
+    )
+
+
+CLAUSE_FIELDS = {"id", "section", "source_heading", "title", "text", "topics", "keywords", "labels", "facts"}
+
+
+def _clause(raw: dict[str, Any], where: str) -> Clause:
+    missing = CLAUSE_FIELDS - set(raw)
+    extra = set(raw) - CLAUSE_FIELDS
+    if missing or extra:
+        raise KnowledgeError(f"{where}: missing {sorted(missing)} unknown {sorted(extra)}")
+    cid = raw["id"]
+    text = _frozen_map(raw["text"], f"{cid}.text")
+    fr_with_splices = text.get("fr", "")
+    clean = {k: re.sub(r"\s*¦\s*", " ", v) for k, v in text.items()}
+    keywords = raw["keywords"]
+    if not isinstance(keywords, dict):
+        raise KnowledgeError(f"{where} {cid}: keywords must map language to a list")
+    return Clause(
+        id=cid,
+        section=raw["section"],
+        source_heading=raw["source_heading"],
+        title=_frozen_map(raw["title"], f"{cid}.title"),
+        text=MappingProxyType(clean),
+        topics=tuple(raw["topics"]),
+        keywords=MappingProxyType({k: tuple(v) for k, v in keywords.items()}),
+        labels=tuple(raw["labels"]),
+        facts=tuple(_fact(f, f"{cid}.facts[{i}]") for i, f in enumerate(raw["facts"] or [])),
+        fr_with_splices=fr_with_splices,
+    )
+
+
+def _rule(raw: dict[str, Any], where: str) -> Rule:
+    for key in ("id", "article", "title", "text", "labels"):
+        if key not in raw:
+            raise KnowledgeError(f"{where}: rule lacks {key}")
+    rid = raw["id"]
+    return Rule(
+        id=rid,
+        article=raw["article"],
+        title=_frozen_map(raw["title"], f"{rid}.title"),
+        text=_frozen_map(raw["text"], f"{rid}.text"),
+        labels=tuple(raw["labels"]),
+        facts=tuple(_fact(f, f"{rid}.facts[{i}]") for i, f in enumerate(raw.get("facts") or [])),
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path.name}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{path.name}: expected a mapping at the top")
+    return data
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*.yaml"))
+
+
+def load_from(data_dir: Path) -> KnowledgeBase:
+    """Read and validate the structure of the data files in ``data_dir`` (no caching)."""
+    digest = hashlib.sha256()
+    for path in data_files(data_dir):
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    clauses: list[Clause] = []
+    for path in sorted((data_dir / "policy").glob("*.yaml")):
+        for i, raw in enumerate(_read_yaml(path).get("clauses") or []):
+            clauses.append(_clause(raw, f"{path.name}[{i}]"))
+    rules = tuple(
+        _rule(raw, f"gdpr_rules.yaml[{i}]")
+        for i, raw in enumerate(_read_yaml(data_dir / "gdpr_rules.yaml").get("rules") or [])
+    )
+    labels = tuple(
+        Label(
+            id=raw["id"], gdpr=raw["gdpr"], imap_keyword=raw["imap_keyword"], name=_frozen_map(raw["name"], raw["id"])
+        )
+        for raw in _read_yaml(data_dir / "labels.yaml")["labels"]
+    )
+    return KnowledgeBase(
+        clauses=tuple(clauses),
+        rules=rules,
+        labels=labels,
+        version=digest.hexdigest()[:12],
+        policy_version="caser-privacy-fr-v02-2023-11-06",
+    )
+
+
+@cache
+def load() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process."""
+    return load_from(DATA_DIR)
