@@ -88,12 +88,34 @@ class Label:
 
 
 @dataclass(frozen=True)
+class LabelLexicon:
+    """Phrases that invoke one right: `request` phrases ask; `right` phrases name the right."""
+
+    articles: tuple[str, ...]
+    right: tuple[str, ...]
+    request: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The classifier's multilingual phrase lists (syntax documented in data/lexicon.yaml)."""
+
+    negators: frozenset[str]
+    cessation: frozenset[str]
+    hedges: tuple[str, ...]
+    request_verbs: tuple[str, ...]
+    gdpr_citations: tuple[str, ...]
+    labels: Mapping[str, LabelLexicon]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     clauses: tuple[Clause, ...]
     rules: tuple[Rule, ...]
     labels: tuple[Label, ...]
     version: str
     policy_version: str
+    lexicon: Lexicon
 
     def __iter__(self) -> Iterator[Clause]:
         return iter(self.clauses)
@@ -242,6 +264,39 @@ def load_from(data_dir: Path) -> KnowledgeBase:
         labels=labels,
         version=digest.hexdigest()[:12],
         policy_version="caser-privacy-fr-v02-2023-11-06",
+        lexicon=_lexicon(_read_yaml(data_dir / "lexicon.yaml"), {label.id for label in labels}),
+    )
+
+
+def _words(raw: dict[str, Any], key: str) -> list[str]:
+    values = raw.get(key) or []
+    if not all(isinstance(v, str) for v in values):  # YAML 1.1 reads a bare `no` as False
+        raise KnowledgeError(f"lexicon.yaml: {key}: quote every entry (a bare no/yes/on is not a word)")
+    return values
+
+
+def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
+    unknown = set(raw.get("labels", {})) - label_ids
+    if unknown:
+        raise KnowledgeError(f"lexicon.yaml: labels not in the taxonomy: {sorted(unknown)}")
+    per_label = {}
+    for label, entry in raw["labels"].items():
+        patterns = [*entry.get("right", []), *entry.get("request", [])]
+        for pattern in patterns:
+            if not isinstance(pattern, str) or not pattern.strip() or pattern.strip().startswith("~"):
+                raise KnowledgeError(f"lexicon.yaml: {label}: bad pattern {pattern!r}")
+        per_label[label] = LabelLexicon(
+            articles=tuple(str(a) for a in entry.get("articles", [])),
+            right=tuple(entry.get("right", [])),
+            request=tuple(entry.get("request", [])),
+        )
+    return Lexicon(
+        negators=frozenset(_words(raw, "negators")),
+        cessation=frozenset(_words(raw, "cessation")),
+        hedges=tuple(_words(raw, "hedges")),
+        request_verbs=tuple(_words(raw, "request_verbs")),
+        gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
+        labels=MappingProxyType(per_label),
     )
 
 

@@ -29,8 +29,20 @@ CHUNK_WORDS = 8  # table cells split by page breaks stay matchable chunk by chun
 STRUCTURAL_PREFIXES = ("finalite", "categories de donnees", "base juridique", "conservation")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 NUMBER_WORDS_FR = {1: ("un", "1"), 2: ("deux", "2"), 10: ("dix", "10")}
-MONTHS_FR = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-             "novembre", "decembre")
+MONTHS_FR = (
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+)
 
 
 def default_source_path() -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .base import LANGUAGES, Clause, KnowledgeBase
+from .text import fold
 
 Analyzer = Callable[[str], list[str]]
 
@@ -50,11 +50,6 @@ SUFFIXES = (
     "s",
     "e",
 )
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def stem(token: str) -> str:

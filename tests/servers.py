@@ -69,12 +69,25 @@ class PostgresServer:
             raise ServerUnavailable(f"{Path(argv[0]).name} failed: {result.stderr.strip()[-500:]}")
 
     def start(self) -> PostgresServer:
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "pg.log"), "-w",
-                  "-o", options, "start")
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "pg.log"), "-w", "-o", options, "start"
+        )
         return self
 
     def create_database(self, name: str) -> str:
@@ -131,8 +144,7 @@ class DovecotServer:
             unprivileged = ""
         else:
             me = pwd.getpwuid(os.getuid()).pw_name
-            identity = (f"default_login_user = {me}\ndefault_internal_user = {me}\n"
-                        f"default_internal_group = {me}\n")
+            identity = f"default_login_user = {me}\ndefault_internal_user = {me}\ndefault_internal_group = {me}\n"
             userdb_args = f"home={d}/mail/%u"
             unprivileged = "service anvil {\n  chroot =\n}\n"
         login_chroot = "" if _is_root() else "  chroot =\n"

@@ -43,11 +43,18 @@ def test_bad_configuration_names_the_variable(environ, variable):
 
 
 def test_two_accounts_from_the_environment():
-    config = load_config({
-        "IMAP_ACCOUNTS": "derechos,dpo",
-        "IMAP_DERECHOS_HOST": "imap.example", "IMAP_DERECHOS_USER": "derechos", "IMAP_DERECHOS_PASSWORD": "s1",
-        "IMAP_DPO_HOST": "imap.example", "IMAP_DPO_USER": "dpo", "IMAP_DPO_PASSWORD": "s2", "IMAP_DPO_SSL": "no",
-    })
+    config = load_config(
+        {
+            "IMAP_ACCOUNTS": "derechos,dpo",
+            "IMAP_DERECHOS_HOST": "imap.example",
+            "IMAP_DERECHOS_USER": "derechos",
+            "IMAP_DERECHOS_PASSWORD": "s1",
+            "IMAP_DPO_HOST": "imap.example",
+            "IMAP_DPO_USER": "dpo",
+            "IMAP_DPO_PASSWORD": "s2",
+            "IMAP_DPO_SSL": "no",
+        }
+    )
     assert [(a.name, a.port, a.ssl) for a in config.imap_accounts] == [("derechos", 993, True), ("dpo", 143, False)]
     assert "s1" not in repr(config) and "s2" not in str(config.redacted())
 
@@ -55,7 +62,10 @@ def test_two_accounts_from_the_environment():
 def test_cli_fails_at_start_with_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "assistant", "db", "upgrade"],
-        env={"DATABASE_URL": "oracle://x", "PATH": "/usr/bin"}, capture_output=True, text=True, cwd=tmp_path,
+        env={"DATABASE_URL": "oracle://x", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

@@ -67,32 +67,42 @@ def _rewrite(path: Path, old: str, new: str) -> None:
 
 
 def test_check_catches_a_mutated_fact(data_copy: Path):
-    _rewrite(data_copy / "policy" / "02_processing.yaml",
-             'quote: "un mois à compter de la date de leur capture"',
-             'quote: "six mois à compter de la date de leur capture"')
+    _rewrite(
+        data_copy / "policy" / "02_processing.yaml",
+        'quote: "un mois à compter de la date de leur capture"',
+        'quote: "six mois à compter de la date de leur capture"',
+    )
     problems = run_checks(load_from(data_copy), SOURCE).problems
     assert any("processing.video_surveillance" in p and "quote" in p for p in problems)
 
 
 def test_check_catches_a_value_that_disagrees_with_its_quote(data_copy: Path):
-    _rewrite(data_copy / "policy" / "02_processing.yaml",
-             'value: "2 years", duration: {years: 2}', 'value: "5 years", duration: {years: 5}')
+    _rewrite(
+        data_copy / "policy" / "02_processing.yaml",
+        'value: "2 years", duration: {years: 2}',
+        'value: "5 years", duration: {years: 5}',
+    )
     problems = run_checks(load_from(data_copy), SOURCE).problems
     assert any("web.job_applications" in p and "does not agree" in p for p in problems)
 
 
 def test_check_catches_an_invented_sentence(data_copy: Path):
-    _rewrite(data_copy / "policy" / "03_rights.yaml",
-             "Cette politique entre en vigueur le 6 novembre 2023.",
-             "Cette politique entre en vigueur le 6 novembre 2023. Les données de santé sont vendues à des "
-             "partenaires publicitaires après trois mois.")
+    _rewrite(
+        data_copy / "policy" / "03_rights.yaml",
+        "Cette politique entre en vigueur le 6 novembre 2023.",
+        "Cette politique entre en vigueur le 6 novembre 2023. Les données de santé sont vendues à des "
+        "partenaires publicitaires après trois mois.",
+    )
     problems = run_checks(load_from(data_copy), SOURCE).problems
     assert any("policy.validity" in p and "not found in the source" in p for p in problems)
 
 
 def test_check_catches_a_changed_number_inside_a_sentence(data_copy: Path):
-    _rewrite(data_copy / "policy" / "02_processing.yaml",
-             "pendant 10 ans à compter de la fin de la relation", "pendant 30 ans à compter de la fin de la relation")
+    _rewrite(
+        data_copy / "policy" / "02_processing.yaml",
+        "pendant 10 ans à compter de la fin de la relation",
+        "pendant 30 ans à compter de la fin de la relation",
+    )
     problems = run_checks(load_from(data_copy), SOURCE).problems
     assert any("web.client_portal" in p for p in problems)
 

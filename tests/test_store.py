@@ -109,12 +109,17 @@ def test_case_reply_and_outbox_flow(engine):
         message, _ = repo.save_message(s, _new(4))
         repo.record_classification(s, message, {"language": "es", "labels": ["access"], "model_version": "t"})
         case = repo.open_or_update_case(
-            s, message, rights=["access"], language="es",
+            s,
+            message,
+            rights=["access"],
+            language="es",
             requester=repo.Requester(name="Ana", id_number="12345678Z", id_number_valid=True),
-            received_on=date(2026, 1, 31), deadline=date(2026, 2, 28),
+            received_on=date(2026, 1, 31),
+            deadline=date(2026, 2, 28),
         )
-        reply = repo.add_reply(s, case, language="es", subject="Re: x", body="Hola", citations=[],
-                               knowledge_version="k1")
+        reply = repo.add_reply(
+            s, case, language="es", subject="Re: x", body="Hola", citations=[], knowledge_version="k1"
+        )
         item = repo.approve_reply(s, reply, body="Hola, editado", approved_by="agent1", account="derechos")
         again = repo.approve_reply(s, reply, body="otra vez", approved_by="agent1", account="derechos")
         assert again.id == item.id

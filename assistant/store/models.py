@@ -89,9 +89,7 @@ class Message(Base):
     body_purged_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    classifications: Mapped[list[Classification]] = relationship(
-        back_populates="message", order_by="Classification.id"
-    )
+    classifications: Mapped[list[Classification]] = relationship(back_populates="message", order_by="Classification.id")
     locations: Mapped[list[MessageLocation]] = relationship(back_populates="message")
 
 

@@ -131,9 +131,7 @@ def record_location(
         )
     ).first()
     if location is None:
-        location = MessageLocation(
-            message=message, account=account, folder=folder, uidvalidity=uidvalidity, uid=uid
-        )
+        location = MessageLocation(message=message, account=account, folder=folder, uidvalidity=uidvalidity, uid=uid)
         session.add(location)
         session.flush()
     return location
@@ -260,9 +258,7 @@ def list_cases(
     return cases[offset : offset + limit]
 
 
-def audit(
-    session: Session, actor: str, action: str, *, case_id: int | None = None, **detail: Any
-) -> AuditEvent:
+def audit(session: Session, actor: str, action: str, *, case_id: int | None = None, **detail: Any) -> AuditEvent:
     event = AuditEvent(actor=actor, action=action, case_id=case_id, detail=detail)
     session.add(event)
     return event

@@ -1,0 +1,197 @@
+"""`analyze(subject, body)`: language, rights with scores and evidence, entities.
+
+Pure and deterministic for a given model version: the same text gives the same Analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from knowledge.base import load as load_knowledge
+from knowledge.text import words
+
+from .clean import CleanText, Removed, clean, html_to_text, looks_like_html
+from .entities import Entity, extract_entities, merge_entities
+from .language import detect_language
+from .lexicon import LexiconMatcher, Match
+from .model import RightsModel, combine
+
+THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+STEM = 5  # prefix stemming: cheap, language-agnostic, tolerant of typos in endings
+MAX_CHARS = 100_000  # longer bodies are cut for classification (the rest is rarely the request)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a label was given: the phrase, where it is, and how it counted."""
+
+    phrase: str
+    start: int
+    end: int
+    field: str  # "subject" | "body": offsets are into that text as given
+    kind: str  # "request" | "right" | "article"
+    strength: str  # "strong" | "weak"
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Analysis:
+    language: str
+    language_confidence: float
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[Evidence]]
+    entities: dict[str, list[Entity]]
+    cleaned_text: str
+    model_version: str
+    ignored: list[Removed] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: what the API returns and the store keeps.
+
+        >>> sorted(analyze("", "Borrad mis datos").to_dict())[:3]
+        ['cleaned_text', 'entities', 'evidence']
+        """
+        return {
+            "language": self.language,
+            "language_confidence": round(self.language_confidence, 4),
+            "labels": list(self.labels),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "evidence": {k: [asdict(e) for e in v] for k, v in self.evidence.items()},
+            "entities": {k: [e.to_dict() for e in v] for k, v in self.entities.items()},
+            "cleaned_text": self.cleaned_text,
+            "model_version": self.model_version,
+            "ignored": [asdict(r) for r in self.ignored],
+        }
+
+    @property
+    def requester_id(self) -> Entity | None:
+        ids = self.entities.get("id_numbers") or []
+        return next((e for e in ids if e.valid), ids[0] if ids else None)
+
+
+class Analyzer:
+    """Holds what is expensive to build (model, compiled lexicon); analysing is then cheap."""
+
+    def __init__(self, model: RightsModel | None = None) -> None:
+        self.knowledge = load_knowledge()
+        self.matcher = LexiconMatcher(self.knowledge.lexicon)
+        self.model = model or RightsModel.load()
+        self.labels = list(self.model.meta.labels)
+
+    def prepare(self, subject: str, body: str) -> tuple[str, CleanText, list[Match], list[Match]]:
+        if looks_like_html(body):
+            body = html_to_text(body)
+        body = body[:MAX_CHARS]
+        cleaned = clean(body)
+        is_reply = bool(REPLY_PREFIX.match(subject))
+        subject_text = THREAD_PREFIX.sub("", subject)
+        offset = len(subject) - len(subject_text)
+        subject_matches = [
+            _shift(m, offset, weak=is_reply) for m in self.matcher.find(subject_text, is_subject=not is_reply)
+        ]
+        body_matches = self.matcher.find(cleaned.text)
+        return body, cleaned, subject_matches, body_matches
+
+    def combined_scores(self, subject: str, cleaned: CleanText, matches: list[Match]) -> dict[str, float]:
+        """Uncalibrated combined scores: what calibration is fitted on."""
+        raw = self.model.raw_scores(_model_text(subject, cleaned))
+        by_label: dict[str, list[Match]] = {label: [] for label in self.labels}
+        for m in matches:
+            if m.label in by_label:
+                by_label[m.label].append(m)
+        return {label: combine(raw.get(label, 0.0), by_label[label]) for label in self.labels}
+
+    def decide(self, scores: dict[str, float]) -> list[str]:
+        """Labels above their thresholds; 'other' when nothing about data protection is."""
+        labels = [label for label in self.labels if scores[label] >= self.model.threshold(label)]
+        if "other" in labels and len(labels) > 1:
+            labels.remove("other")
+        return labels or ["other"]
+
+    def analyze(self, subject: str, body: str, lang: str | None = None) -> Analysis:
+        subject = subject or ""
+        body, cleaned, subject_matches, body_matches = self.prepare(subject, body or "")
+        matches = subject_matches + body_matches
+        scores = self.model.calibrated(self.combined_scores(subject, cleaned, matches))
+        labels = self.decide(scores)
+        language, confidence = (lang, 1.0) if lang else detect_language(f"{subject}\n{cleaned.compact}")
+        evidence: dict[str, list[Evidence]] = {}
+        for field_name, group in (("subject", subject_matches), ("body", body_matches)):
+            for m in group:
+                evidence.setdefault(m.label, []).append(
+                    Evidence(m.phrase, m.start, m.end, field_name, m.kind, m.strength, m.negated)
+                )
+        entity_text = _blank_spans(body, [r for r in cleaned.removed if r.reason != "signature"])
+        entities = merge_entities(extract_entities(subject, "subject"), extract_entities(entity_text, "body"))
+        return Analysis(
+            language=language,
+            language_confidence=confidence,
+            labels=labels,
+            scores=scores,
+            evidence=evidence,
+            entities=entities,
+            cleaned_text=(THREAD_PREFIX.sub("", subject) + "\n" + cleaned.compact).strip(),
+            model_version=self.model.version,
+            ignored=list(cleaned.removed),
+        )
+
+
+def _model_text(subject: str, cleaned: CleanText) -> str:
+    """What the text categoriser reads: folded words cut to five letters (so "borren", "borrad"
+    and "borrar" meet), quotes and footers gone, and no thread subject: a reply's subject names
+    the thread, not what this message asks."""
+    heading = "" if REPLY_PREFIX.match(subject) else THREAD_PREFIX.sub("", subject)
+    return " ".join(w[:STEM] for w, _, _ in words(heading + "\n" + cleaned.compact))
+
+
+def model_input(subject: str, body: str) -> str:
+    """The categoriser's input for a raw message; training uses exactly this."""
+    if looks_like_html(body):
+        body = html_to_text(body)
+    return _model_text(subject, clean(body[:MAX_CHARS]))
+
+
+def _shift(m: Match, offset: int, *, weak: bool) -> Match:
+    from dataclasses import replace
+
+    return replace(m, start=m.start + offset, end=m.end + offset, strength="weak" if weak else m.strength)
+
+
+def _blank_spans(text: str, spans: list[Removed]) -> str:
+    chars = list(text)
+    for r in spans:
+        for i in range(r.start, min(r.end, len(chars))):
+            if chars[i] not in "\r\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+_analyzer: Analyzer | None = None
+_lock = threading.Lock()
+
+
+def get_analyzer() -> Analyzer:
+    """The process-wide analyzer, built once (thread-safe)."""
+    global _analyzer
+    if _analyzer is None:
+        with _lock:
+            if _analyzer is None:
+                _analyzer = Analyzer()
+    return _analyzer
+
+
+def analyze(subject: str, body: str, lang: str | None = None) -> Analysis:
+    """Classify a message: which GDPR rights it invokes, in which language, who asks.
+
+    Parameters: ``subject`` and ``body`` as received (HTML bodies are converted to text);
+    ``lang`` forces the language instead of detecting it.
+
+    >>> analyze("Baja", "Por favor, borrad todos mis datos.").labels
+    ['erasure']
+    """
+    return get_analyzer().analyze(subject, body, lang)

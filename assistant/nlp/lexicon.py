@@ -1,0 +1,298 @@
+"""Find right-invoking phrases with their offsets, negation and strength.
+
+Patterns come from knowledge/data/lexicon.yaml. Matching is on folded words (no case, no
+accents); a word that matches nothing is repaired to the closest lexicon word when rapidfuzz
+finds one within a small edit distance ("suprimir" for "suprmir"), so typos still count.
+
+Strength is the linguistic point of design.md's hard cases: a *request* phrase asks
+("borrad mi cuenta"); a *right* name only asks when a request verb stands before it in the
+same sentence ("solicito el derecho de supresión"), otherwise it is a mention (weak).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from knowledge.base import Lexicon
+from knowledge.text import fold, words
+
+GAP = 3  # words a `~` may skip
+NEGATION_WINDOW = 5  # words before a match where a negator negates it
+VERB_WINDOW = 14  # words before a right name where a request verb makes it a request
+CLAUSE_END = re.compile(r"[.!?;\n,]")  # a comma ends a clause; the others end a sentence too
+
+
+@dataclass(frozen=True)
+class Element:
+    """One slot of a pattern: alternatives, each a literal word or a prefix."""
+
+    literals: frozenset[str]
+    prefixes: tuple[str, ...]
+    gap_before: int
+
+    def accepts(self, word: str) -> bool:
+        return word in self.literals or any(word.startswith(p) for p in self.prefixes)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    label: str
+    kind: str  # "request" | "right"
+    text: str
+    elements: tuple[Element, ...]
+    has_negator: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    """Evidence: which label, how strong, where, and whether it was negated."""
+
+    label: str
+    kind: str  # "request" | "right" | "article"
+    strength: str  # "strong" | "weak"
+    start: int
+    end: int
+    phrase: str
+    pattern: str
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    start: int
+    end: int
+    sentence: int
+    clause: int  # negation does not cross a comma: "si no contestan, presentaré..."
+
+
+def compile_pattern(label: str, kind: str, text: str, negators: frozenset[str]) -> Pattern:
+    elements: list[Element] = []
+    gap = 0
+    for raw in text.split():
+        if raw == "~":
+            gap = GAP
+            continue
+        options = [fold(o) for o in raw.split("|") if o]
+        literals = frozenset(o for o in options if not o.endswith("*"))
+        prefixes = tuple(o[:-1] for o in options if o.endswith("*"))
+        elements.append(Element(literals, prefixes, gap))
+        gap = 0
+    has_negator = any(e.literals & negators for e in elements)
+    return Pattern(label, kind, text, tuple(elements), has_negator)
+
+
+class LexiconMatcher:
+    """Compiled lexicon; ``find(text)`` returns the evidence in one pass over the words."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.patterns: list[Pattern] = []
+        for label, entry in lexicon.labels.items():
+            for kind, texts in (("request", entry.request), ("right", entry.right)):
+                self.patterns.extend(compile_pattern(label, kind, t, lexicon.negators) for t in texts)
+        self.by_literal: dict[str, list[Pattern]] = defaultdict(list)
+        self.by_prefix: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
+        literals: set[str] = set()
+        prefixes: set[str] = set()
+        for pattern in self.patterns:
+            first = pattern.elements[0]
+            for literal in first.literals:
+                self.by_literal[literal].append(pattern)
+            for prefix in first.prefixes:
+                self.by_prefix[prefix[:3]].append((prefix, pattern))
+            for element in pattern.elements:
+                literals.update(element.literals)
+                prefixes.update(element.prefixes)
+        self.verb_literals = frozenset(fold(v) for v in lexicon.request_verbs if not v.endswith("*"))
+        self.verb_prefixes = tuple(fold(v[:-1]) for v in lexicon.request_verbs if v.endswith("*"))
+        self.hedge_literals = frozenset(fold(v) for v in lexicon.hedges if not v.endswith("*"))
+        self.hedge_prefixes = tuple(fold(v[:-1]) for v in lexicon.hedges if v.endswith("*"))
+        self.literals = frozenset(literals)
+        self.prefixes = frozenset(prefixes)
+        self.prefix_lengths = sorted({len(p) for p in prefixes})
+        # Repair targets: long words and prefixes, by initial and length (a typo rarely hits the first letter).
+        self.literals_by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(w for w in literals if len(w) >= 5):
+            self.literals_by_initial[word[0]].append(word)
+        self.prefixes_by_key: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for prefix in sorted(p for p in prefixes if len(p) >= 5):
+            self.prefixes_by_key[(prefix[0], len(prefix))].append(prefix)
+        self.article_labels = {a: label for label, e in lexicon.labels.items() for a in e.articles}
+        citations = "|".join(re.escape(fold(c)) for c in lexicon.gdpr_citations)
+        self.article_re = re.compile(
+            r"\b(?:art(?:iculo|icle|ikel|igo|icolo|\.)?s?|arts?\.?)\s*(\d{1,2})(?:[.(]\s*\d)?", re.IGNORECASE
+        )
+        self.citation_re = re.compile(rf"(?:{citations})")
+        self._repair = lru_cache(maxsize=50_000)(self._repair_uncached)
+
+    # -- words ----------------------------------------------------------------------------
+
+    def accepts(self, word: str) -> bool:
+        """Does any pattern slot take this word as it is?"""
+        return word in self.literals or any(word[:n] in self.prefixes for n in self.prefix_lengths if n <= len(word))
+
+    def _repair_uncached(self, word: str) -> str:
+        """The lexicon word or prefix one typo away (Damerau-Levenshtein), else the word itself."""
+        if len(word) < 5 or self.accepts(word):
+            return word
+        limit = 1 if len(word) < 9 else 2
+        choices = self.literals_by_initial.get(word[0], ())
+        if len(word) == 5:  # a five-letter word is repaired only into a longer one ("delte" -> "delete")
+            choices = [c for c in choices if len(c) > 5]
+        literal = process.extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
+        if literal:
+            return literal[0]
+        for length in self.prefix_lengths:
+            if length < 5 or length > len(word) + 1:
+                continue
+            candidates = self.prefixes_by_key.get((word[0], length), ())
+            for head in {word[:length], word[: length - 1]}:  # the typo may have dropped a letter
+                prefix = process.extractOne(head, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+                if prefix:
+                    return prefix[0]
+        return word
+
+    def tokens(self, text: str) -> list[Token]:
+        boundaries = [(m.start(), m.group() != ",") for m in CLAUSE_END.finditer(text)]
+        tokens, sentence, clause, cursor = [], 0, 0, 0
+        for word, start, end in words(text):
+            while cursor < len(boundaries) and boundaries[cursor][0] < start:
+                clause += 1
+                sentence += boundaries[cursor][1]
+                cursor += 1
+            tokens.append(Token(self._repair(word), start, end, sentence, clause))
+        return tokens
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _candidates(self, word: str) -> list[Pattern]:
+        found = list(self.by_literal.get(word, ()))
+        for prefix, pattern in self.by_prefix.get(word[:3], ()):
+            if word.startswith(prefix):
+                found.append(pattern)
+        return found
+
+    @staticmethod
+    def _match_from(pattern: Pattern, tokens: Sequence[Token], i: int) -> int | None:
+        """Index of the last token of a match starting at ``i`` (same sentence), or None."""
+        position = i
+        sentence = tokens[i].sentence
+        for element in pattern.elements[1:]:
+            for step in range(1, element.gap_before + 2):
+                j = position + step
+                if j >= len(tokens) or tokens[j].sentence != sentence:
+                    return None
+                if element.accepts(tokens[j].word):
+                    position = j
+                    break
+            else:
+                return None
+        return position
+
+    def _negated(self, tokens: Sequence[Token], i: int) -> bool:
+        clause = tokens[i].clause
+        for j in range(i - 1, max(-1, i - NEGATION_WINDOW - 1), -1):
+            if tokens[j].clause != clause:
+                break
+            if tokens[j].word in self.lexicon.negators:
+                follower = tokens[j + 1].word if j + 1 < len(tokens) else ""
+                return follower not in self.lexicon.cessation  # "ya no quiero": stopping is asking
+        return False
+
+    def _hedged(self, tokens: Sequence[Token], i: int) -> bool:
+        """A reservation or condition earlier in the sentence ("me reservo el derecho a...")."""
+        sentence = tokens[i].sentence
+        for j in range(i - 1, max(-1, i - VERB_WINDOW - 1), -1):
+            if tokens[j].sentence != sentence:
+                break
+            word = tokens[j].word
+            if word in self.hedge_literals or word.startswith(self.hedge_prefixes):
+                return True
+        return False
+
+    def _has_request_verb(self, tokens: Sequence[Token], i: int) -> bool:
+        sentence = tokens[i].sentence
+        for j in range(i - 1, max(-1, i - VERB_WINDOW - 1), -1):
+            if tokens[j].sentence != sentence:
+                break
+            word = tokens[j].word
+            if word in self.verb_literals or word.startswith(self.verb_prefixes):
+                return True
+        return False
+
+    def find(self, text: str, *, is_subject: bool = False) -> list[Match]:
+        """All evidence in ``text``; a right named in a subject line counts as a request."""
+        tokens = self.tokens(text)
+        matches: list[Match] = []
+        for i, token in enumerate(tokens):
+            for pattern in self._candidates(token.word):
+                end = self._match_from(pattern, tokens, i)
+                if end is None:
+                    continue
+                start_char, end_char = token.start, tokens[end].end
+                negated = not pattern.has_negator and self._negated(tokens, i)
+                if pattern.kind == "request":
+                    strength = "weak" if self._hedged(tokens, i) else "strong"
+                else:
+                    strength = "strong" if is_subject or self._has_request_verb(tokens, i) else "weak"
+                matches.append(
+                    Match(
+                        pattern.label,
+                        pattern.kind,
+                        strength,
+                        start_char,
+                        end_char,
+                        text[start_char:end_char],
+                        pattern.text,
+                        negated,
+                    )
+                )
+        matches.extend(self._articles(text, tokens))
+        return _dedupe(matches)
+
+    def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+        folded = fold(text)
+        found = []
+        for m in self.article_re.finditer(folded):
+            label = self.article_labels.get(m.group(1))
+            if not label:
+                continue
+            window = folded[max(0, m.start() - 60) : m.end() + 60]
+            if not self.citation_re.search(window):
+                continue
+            index = next((k for k, t in enumerate(tokens) if t.start >= m.start()), None)
+            strong = index is not None and self._has_request_verb(tokens, index)
+            found.append(
+                Match(
+                    label,
+                    "article",
+                    "strong" if strong else "weak",
+                    m.start(),
+                    m.end(),
+                    text[m.start() : m.end()],
+                    "article " + m.group(1),
+                )
+            )
+        return found
+
+
+def _dedupe(matches: list[Match]) -> list[Match]:
+    """One match per (label, span start): the longest, strongest wins."""
+    best: dict[tuple[str, int], Match] = {}
+    for m in matches:
+        key = (m.label, m.start)
+        current = best.get(key)
+        if current is None or (m.strength == "strong", m.end - m.start) > (
+            current.strength == "strong",
+            current.end - current.start,
+        ):
+            best[key] = m
+    return sorted(best.values(), key=lambda m: (m.start, m.label))
