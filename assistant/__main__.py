@@ -1,9 +1,18 @@
-"""`python -m assistant ...`: database, users, classifier and chat tools."""
+"""`python -m assistant ...`: database, users, classifier and chat tools.
+
+Commands:
+  db upgrade              create or migrate the tables in DATABASE_URL
+  users add NAME          create a console/API user (--role agent|admin, --token)
+  classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
+  train                   retrain the rights classifier from corpus/messages.jsonl
+  eval [--split test]     per-label, per-language scores of the shipped classifier
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -46,8 +55,33 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_classify(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from .mime import MessageParseError, parse_message
+    from .nlp.analyze import analyze
+
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    subject, body = "", raw.decode("utf-8", errors="replace")
+    if re.match(rb"^[A-Za-z-]+:", raw.lstrip()[:200]):  # has headers: an RFC 822 message
+        try:
+            parsed = parse_message(raw)
+        except MessageParseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        subject, body = parsed.subject, parsed.body_text
+    print(json.dumps(analyze(subject, body, args.lang).to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+DELEGATED = {"train": "assistant.nlp.train", "eval": "assistant.nlp.evaluate"}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
@@ -61,10 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--token", action="store_true", help="also issue an API token (printed once)")
     add.add_argument("--exist-ok", action="store_true", help="succeed quietly if the user already exists")
     add.set_defaults(func=_cmd_users_add)
+
+    classify = sub.add_parser("classify", help="print the Analysis of a message file (or - for stdin) as JSON")
+    classify.add_argument("file")
+    classify.add_argument("--lang", help="force the language instead of detecting it")
+    classify.set_defaults(func=_cmd_classify)
+    for name, _module in DELEGATED.items():
+        sub.add_parser(name, help=f"see `python -m assistant {name} --help`", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

@@ -13,7 +13,7 @@ from typing import Any
 from knowledge.base import load as load_knowledge
 from knowledge.text import words
 
-from .clean import CleanText, Removed, clean, html_to_text, looks_like_html
+from .clean import CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
 from .entities import Entity, extract_entities, merge_entities
 from .language import detect_language
 from .lexicon import LexiconMatcher, Match
@@ -82,6 +82,7 @@ class Analyzer:
         self.matcher = LexiconMatcher(self.knowledge.lexicon)
         self.model = model or RightsModel.load()
         self.labels = list(self.model.meta.labels)
+        detect_language("warm-up")  # loads the language model now, not on the first request
 
     def prepare(self, subject: str, body: str) -> tuple[str, CleanText, list[Match], list[Match]]:
         if looks_like_html(body):
@@ -163,12 +164,9 @@ def _shift(m: Match, offset: int, *, weak: bool) -> Match:
 
 
 def _blank_spans(text: str, spans: list[Removed]) -> str:
-    chars = list(text)
     for r in spans:
-        for i in range(r.start, min(r.end, len(chars))):
-            if chars[i] not in "\r\n":
-                chars[i] = " "
-    return "".join(chars)
+        text = text[: r.start] + blank_out(text[r.start : r.end]) + text[r.end :]
+    return text
 
 
 _analyzer: Analyzer | None = None

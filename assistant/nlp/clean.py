@@ -157,10 +157,16 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+NOT_NEWLINE = re.compile(r"[^\r\n]")
+
+
+def blank_out(text: str) -> str:
+    """The same length of text with everything but line breaks turned into spaces."""
+    return NOT_NEWLINE.sub(" ", text)
+
+
 def _blank(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] not in "\r\n":
-            chars[i] = " "
+    chars[start:end] = blank_out("".join(chars[start:end]))
 
 
 def _word_count(text: str) -> int:

@@ -12,6 +12,7 @@ same sentence ("solicito el derecho de supresión"), otherwise it is a mention (
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from knowledge.base import Lexicon
 from knowledge.text import fold, words
 
-GAP = 3  # words a `~` may skip
+GAP = 4  # words a `~` may skip ("delete all of my personal data")
 NEGATION_WINDOW = 5  # words before a match where a negator negates it
 VERB_WINDOW = 14  # words before a right name where a request verb makes it a request
 CLAUSE_END = re.compile(r"[.!?;\n,]")  # a comma ends a clause; the others end a sentence too
@@ -145,8 +146,8 @@ class LexiconMatcher:
             return word
         limit = 1 if len(word) < 9 else 2
         choices = self.literals_by_initial.get(word[0], ())
-        if len(word) == 5:  # a five-letter word is repaired only into a longer one ("delte" -> "delete")
-            choices = [c for c in choices if len(c) > 5]
+        if len(word) == 5:  # five letters: only a dropped letter ("delte") or a swap ("dtaos"), never "dates"
+            choices = [c for c in choices if len(c) > 5 or (len(c) == 5 and sorted(c) == sorted(word))]
         literal = process.extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
         if literal:
             return literal[0]
@@ -261,6 +262,7 @@ class LexiconMatcher:
     def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
         folded = fold(text)
         found = []
+        starts = [t.start for t in tokens]
         for m in self.article_re.finditer(folded):
             label = self.article_labels.get(m.group(1))
             if not label:
@@ -268,8 +270,8 @@ class LexiconMatcher:
             window = folded[max(0, m.start() - 60) : m.end() + 60]
             if not self.citation_re.search(window):
                 continue
-            index = next((k for k, t in enumerate(tokens) if t.start >= m.start()), None)
-            strong = index is not None and self._has_request_verb(tokens, index)
+            index = bisect_left(starts, m.start())
+            strong = index < len(tokens) and self._has_request_verb(tokens, index)
             found.append(
                 Match(
                     label,

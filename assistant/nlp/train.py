@@ -38,7 +38,7 @@ BOW_CONFIG = {
     "exclusive_classes": False,
     "ngram_size": 2,
     "no_output_layer": False,
-    "length": 2**18,
+    "length": 2**17,  # hashed feature table: 6 MB on disk
 }
 THRESHOLD_GRID = [round(0.2 + 0.025 * i, 3) for i in range(25)]  # 0.2 .. 0.8
 

@@ -1,0 +1,184 @@
+"""The rights classifier on sentences that are not in the corpus: one row per phrasing."""
+
+from __future__ import annotations
+
+import pytest
+
+import assistant
+from assistant.nlp.analyze import analyze
+from assistant.nlp.clean import clean
+
+CLEAR_CASES = [
+    ("es", "Quiero una copia de todos los datos personales que tengan sobre mí.", "access"),
+    ("fr", "Je vous demande une copie des données personnelles que vous détenez sur moi.", "access"),
+    ("en", "Please send me a copy of the personal data you hold about me.", "access"),
+    ("es", "Mi dirección ha cambiado, corrijan la dirección de mi póliza por favor.", "rectification"),
+    ("fr", "Mon prénom est incorrect dans votre fichier, merci de le corriger.", "rectification"),
+    ("en", "My date of birth is wrong in your records, please correct it.", "rectification"),
+    ("es", "Les pido que eliminen todos mis datos personales de sus sistemas.", "erasure"),
+    ("fr", "Merci d'effacer toutes mes données personnelles.", "erasure"),
+    ("en", "Please erase all of my personal data.", "erasure"),
+    ("es", "Solicito la limitación del tratamiento de mis datos mientras se verifica su exactitud.", "restriction"),
+    ("fr", "Je demande la limitation du traitement de mes données pendant la vérification.", "restriction"),
+    ("en", "Please restrict the processing of my data while you verify it.", "restriction"),
+    ("es", "Quiero recibir mis datos en formato CSV para llevarlos a otra aseguradora.", "portability"),
+    ("fr", "Envoyez-moi mes données dans un format lisible par machine, s'il vous plaît.", "portability"),
+    ("en", "I want my data in a machine-readable format to move it to another insurer.", "portability"),
+    ("es", "Me opongo a que usen mis datos para elaborar perfiles.", "objection"),
+    ("fr", "Je m'oppose au profilage de mes données.", "objection"),
+    ("en", "I object to you using my data for profiling.", "objection"),
+    ("es", "No quiero recibir más llamadas comerciales, por favor.", "objection_marketing"),
+    ("fr", "Je ne souhaite plus recevoir vos publicités par SMS.", "objection_marketing"),
+    ("en", "Please unsubscribe me from all marketing emails.", "objection_marketing"),
+    ("es", "Retiro mi consentimiento para el uso de mis datos.", "consent_withdrawal"),
+    ("fr", "Je retire mon consentement au traitement de mes données.", "consent_withdrawal"),
+    ("en", "I withdraw my consent to the processing of my data.", "consent_withdrawal"),
+    ("es", "Mi solicitud fue rechazada automáticamente y pido que la revise una persona.", "automated_decision"),
+    ("fr", "Ma demande a été refusée automatiquement, je veux une intervention humaine.", "automated_decision"),
+    ("en", "My application was rejected automatically; I want a human review.", "automated_decision"),
+    ("es", "He presentado una reclamación ante la AEPD por cómo han tratado mis datos.", "complaint"),
+    ("fr", "J'ai déposé une plainte auprès de la CNIL contre votre société.", "complaint"),
+    ("en", "I have lodged a complaint with the regulator about how you handled my data.", "complaint"),
+    ("es", "¿Cuánto tiempo guardan mis datos después de cancelar la póliza?", "information"),
+    ("fr", "Combien de temps conservez-vous mes données après la fin du contrat ?", "information"),
+    ("en", "How long do you keep my data after my policy ends?", "information"),
+    ("es", "Adjunto las fotos del golpe del coche para el parte del siniestro.", "other"),
+    ("fr", "Ci-joint les photos de la voiture pour ma déclaration de sinistre.", "other"),
+    ("en", "Attached are photos of the dent for my car insurance claim.", "other"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "label"), CLEAR_CASES)
+def test_clear_cases(lang: str, text: str, label: str):
+    result = analyze("", text)
+    assert label in result.labels, (result.labels, result.scores)
+    assert result.language == lang
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "labels"),
+    [
+        ("es", "Quiero una copia de mis datos y después que los borren todos.", {"access", "erasure"}),
+        (
+            "fr",
+            "Je retire mon consentement et je vous demande de supprimer mes données.",
+            {"consent_withdrawal", "erasure"},
+        ),
+        ("en", "Please delete my account and stop sending me marketing emails.", {"erasure", "objection_marketing"}),
+    ],
+)
+def test_several_rights_in_one_mail(lang: str, text: str, labels: set[str]):
+    assert labels <= set(analyze("", text).labels)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "present"),
+    [
+        ("No quiero que borren mis datos, solo que corrijan mi dirección.", "erasure", "rectification"),
+        ("Je ne souhaite pas m'opposer au traitement, mais je veux une copie de mes données.", "objection", "access"),
+        ("I do not want my data deleted; please correct my surname instead.", "erasure", "rectification"),
+    ],
+)
+def test_negation_is_not_a_request(text: str, absent: str, present: str):
+    result = analyze("", text)
+    assert absent not in result.labels
+    assert present in result.labels
+    assert any(e.negated for e in result.evidence.get(absent, []))
+
+
+def test_quoted_request_under_unrelated_reply_does_not_count():
+    body = (
+        "Gracias, ya he recibido la documentación del siniestro.\n\n"
+        "El 3 mar 2025, a las 10:12, Ana Gil <ana@example.com> escribió:\n"
+        "> Por favor, borren todos mis datos personales de sus sistemas.\n"
+        "> Un saludo"
+    )
+    result = analyze("Re: Supresión de datos", body)
+    assert "erasure" not in result.labels
+    assert "borren" not in result.cleaned_text
+    assert any(r.reason == "quote" for r in result.ignored)
+
+
+def test_disclaimer_listing_rights_does_not_drive_the_decision():
+    body = (
+        "¿Me pueden enviar un presupuesto de seguro de hogar?\n\n"
+        "AVISO LEGAL: Este mensaje es confidencial. Le informamos de que puede ejercer sus derechos de acceso, "
+        "rectificación y supresión dirigiéndose al responsable del tratamiento."
+    )
+    result = analyze("Presupuesto", body)
+    assert result.labels == ["other"]
+
+
+def test_reserving_the_right_to_complain_is_not_a_complaint():
+    body = (
+        "Solicito copia de mis datos personales. Si no recibo respuesta en un mes, "
+        "me reservo el derecho a presentar una reclamación ante la AEPD."
+    )
+    result = analyze("Derecho de acceso", body)
+    assert "access" in result.labels
+    assert "complaint" not in result.labels
+
+
+def test_formal_access_letter_mentioning_other_rights_is_access_only():
+    body = (
+        "Por la presente ejercito el derecho de acceso del artículo 15 del RGPD. Les recuerdo que, según el "
+        "artículo 15.1.e, deben informarme de la existencia del derecho a solicitar la rectificación o supresión."
+    )
+    result = analyze("Derecho de acceso", body)
+    assert result.labels == ["access"]
+
+
+def test_invalid_dni_is_flagged_not_dropped():
+    result = analyze("", "Me llamo Pedro Ruiz Sanz, DNI 12345678A, y pido que borren mis datos.")
+    ids = result.entities["id_numbers"]
+    assert [(e.value, e.valid) for e in ids] == [("12345678A", False)]
+    valid = analyze("", "Soy Pedro Ruiz, DNI 12345678Z. Borren mis datos.").entities["id_numbers"]
+    assert valid[0].valid is True
+
+
+def test_evidence_offsets_point_at_the_phrase():
+    subject = "Re: consulta"
+    body = "Hola,\n\nPor favor, eliminen mi cuenta y toda mi información.\n\nGracias"
+    result = analyze(subject, body)
+    for items in result.evidence.values():
+        for e in items:
+            source = subject if e.field == "subject" else body
+            assert source[e.start : e.end] == e.phrase
+    erasure = result.evidence["erasure"][0]
+    assert body[erasure.start : erasure.end].startswith("eliminen")
+
+
+def test_html_body_is_read_as_text():
+    html = "<html><body><p>Please <b>delete</b> my account.</p><script>alert(1)</script></body></html>"
+    result = analyze("", html)
+    assert "erasure" in result.labels
+    assert "alert" not in result.cleaned_text
+
+
+def test_typos_and_missing_accents():
+    assert "erasure" in analyze("", "porfavor borren mis dtaos, no quiero seguir en su sistema").labels
+    assert "access" in analyze("", "quiero una copia de mis datos personales que teneis").labels
+
+
+def test_deterministic_and_versioned():
+    a = analyze("Baja", "Dejen de enviarme publicidad.").to_dict()
+    b = analyze("Baja", "Dejen de enviarme publicidad.").to_dict()
+    assert a == b
+    assert a["model_version"].startswith("rights-")
+
+
+def test_empty_and_huge_inputs_do_not_crash():
+    assert analyze("", "").labels == ["other"]
+    big = "Solicito la supresión de mis datos. " + "bla " * 200_000
+    assert "erasure" in analyze("", big).labels
+
+
+def test_package_top_exports_analyze():
+    assert assistant.analyze is analyze
+
+
+def test_clean_keeps_offsets():
+    text = "Borrad mis datos.\n-- \nAna\nTel 600000000"
+    cleaned = clean(text)
+    assert len(cleaned.text) == len(text)
+    assert cleaned.compact == "Borrad mis datos."
