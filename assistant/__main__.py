@@ -6,6 +6,7 @@ Commands:
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
   train                   retrain the rights classifier from corpus/messages.jsonl
   eval [--split test]     per-label, per-language scores of the shipped classifier
+  eval-chat               fact accuracy and no-answer precision/recall of the chat
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-DELEGATED = {"train": "assistant.nlp.train", "eval": "assistant.nlp.evaluate"}
+DELEGATED = {"train": "assistant.nlp.train", "eval": "assistant.nlp.evaluate", "eval-chat": "assistant.chat_eval"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,8 +54,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from .search import ClauseIndex
 
     index = ClauseIndex(load())
-    for hit in index.search(args.question, lang=args.lang, limit=args.limit):
-        print(f"{hit.score:5.2f}  {hit.clause.id:38s} {hit.clause.title_in(args.lang or 'es')}")
+    for hit in index.search(args.question, lang=args.lang or "es", limit=args.limit):
+        print(f"{hit.score:5.2f}  {hit.entry.id:38s} {hit.entry.title_in(args.lang or 'es')}")
     return 0
 
 
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.set_defaults(func=_cmd_show)
     search = sub.add_parser("search", help="the clauses that best answer a question")
     search.add_argument("question")
-    search.add_argument("--lang", choices=["fr", "es", "en"])
+    search.add_argument("--lang", choices=["fr", "es", "en"], help="the question's language (default es)")
     search.add_argument("--limit", type=int, default=5)
     search.set_defaults(func=_cmd_search)
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -71,6 +71,7 @@ class Rule:
     text: Mapping[str, str]
     labels: tuple[str, ...]
     facts: tuple[Fact, ...]
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def text_in(self, lang: str) -> str:
         return self.text.get(lang) or self.text["es"]
@@ -109,6 +110,44 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A piece of a reply and the entries whose facts it states."""
+
+    text: str
+    cites: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReplyTemplates:
+    """One language's reply templates (data/templates/<lang>.yaml)."""
+
+    lang: str
+    greeting_named: str
+    greeting_anonymous: str
+    intro: str
+    reference: str
+    blocks: Mapping[str, Block]
+    identity: Block
+    deadline: Block
+    free: Block
+    extension: Block
+    closing: Block
+    placeholders: Mapping[str, str]
+    routing: Mapping[str, str]
+
+    def all_blocks(self) -> dict[str, Block]:
+        named = {f"label:{k}": v for k, v in self.blocks.items()}
+        named.update(
+            identity=self.identity,
+            deadline=self.deadline,
+            free=self.free,
+            extension=self.extension,
+            closing=self.closing,
+        )
+        return named
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     clauses: tuple[Clause, ...]
     rules: tuple[Rule, ...]
@@ -116,6 +155,7 @@ class KnowledgeBase:
     version: str
     policy_version: str
     lexicon: Lexicon
+    templates: Mapping[str, ReplyTemplates]
 
     def __iter__(self) -> Iterator[Clause]:
         return iter(self.clauses)
@@ -221,6 +261,7 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
         text=_frozen_map(raw["text"], f"{rid}.text"),
         labels=tuple(raw["labels"]),
         facts=tuple(_fact(f, f"{rid}.facts[{i}]") for i, f in enumerate(raw.get("facts") or [])),
+        keywords=MappingProxyType({k: tuple(v) for k, v in (raw.get("keywords") or {}).items()}),
     )
 
 
@@ -265,7 +306,45 @@ def load_from(data_dir: Path) -> KnowledgeBase:
         version=digest.hexdigest()[:12],
         policy_version="caser-privacy-fr-v02-2023-11-06",
         lexicon=_lexicon(_read_yaml(data_dir / "lexicon.yaml"), {label.id for label in labels}),
+        templates=MappingProxyType(
+            {p.stem: _templates(_read_yaml(p), p.name) for p in sorted((data_dir / "templates").glob("*.yaml"))}
+        ),
     )
+
+
+PLACEHOLDER = re.compile(r"\[\[([a-z_]+)\]\]")
+
+
+def _block(raw: Any, where: str) -> Block:
+    if not isinstance(raw, dict) or "text" not in raw or "cites" not in raw:
+        raise KnowledgeError(f"{where}: a block needs text and cites")
+    return Block(text=" ".join(str(raw["text"]).split(" ")).strip(), cites=tuple(raw["cites"]))
+
+
+def _templates(raw: dict[str, Any], where: str) -> ReplyTemplates:
+    try:
+        templates = ReplyTemplates(
+            lang=raw["lang"],
+            greeting_named=raw["greeting"]["named"],
+            greeting_anonymous=raw["greeting"]["anonymous"],
+            intro=raw["intro"],
+            reference=raw["reference"],
+            blocks=MappingProxyType({k: _block(v, f"{where}:{k}") for k, v in raw["blocks"].items()}),
+            identity=_block(raw["identity"], f"{where}:identity"),
+            deadline=_block(raw["deadline"], f"{where}:deadline"),
+            free=_block(raw["free"], f"{where}:free"),
+            extension=_block(raw["extension"], f"{where}:extension"),
+            closing=_block(raw["closing"], f"{where}:closing"),
+            placeholders=MappingProxyType(dict(raw["placeholders"])),
+            routing=MappingProxyType(dict(raw["routing"])),
+        )
+    except KeyError as exc:
+        raise KnowledgeError(f"{where}: missing {exc}") from None
+    for name, block in templates.all_blocks().items():
+        for key in PLACEHOLDER.findall(block.text):
+            if key not in templates.placeholders:
+                raise KnowledgeError(f"{where}:{name}: placeholder [[{key}]] has no explanation")
+    return templates
 
 
 def _words(raw: dict[str, Any], key: str) -> list[str]:

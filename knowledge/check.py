@@ -117,6 +117,15 @@ def check_schema(kb: KnowledgeBase) -> list[str]:
                 problems.append(f"{clause.id}: keywords.{lang} missing")
         if not clause.topics:
             problems.append(f"{clause.id}: no topic")
+    entry_ids = {c.id for c in kb.clauses} | {r.id for r in kb.rules}
+    for lang, templates in kb.templates.items():
+        missing = set(kb.label_ids) - {"information", "other"} - set(templates.blocks)
+        if missing:
+            problems.append(f"templates/{lang}: no block for {sorted(missing)}")
+        for name, block in templates.all_blocks().items():
+            for cited in block.cites:
+                if cited not in entry_ids:
+                    problems.append(f"templates/{lang}:{name}: cites unknown entry {cited}")
     taxonomy = [label.id for label in kb.labels]
     if len(set(taxonomy)) != len(taxonomy):
         problems.append("labels.yaml: duplicate label id")

@@ -41,15 +41,19 @@ PHONE_RE = re.compile(
     r"|(?<![\w+])(?:\+|00)(?!34)\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?!\w)"
 )
 REFERENCE = r"[A-Z0-9][A-Z0-9/.-]{3,24}[A-Z0-9]"
+# Words people put between "póliza" and its number: "póliza nº", "policy number:", "póliza es la".
+REFERENCE_GLUE = (
+    r"(?:\s*(?:es|est|is|la|el|le|the|de|du|of|mi|my|ma|mon|n[º°o]\.?|number|n[uú]m(?:ero|\.)?|"
+    r"no\.?|nr\.?|d'assurance|de\s+seguro|[:#]))*\s*"
+)
 POLICY_RE = re.compile(
     rf"\b(?:p[óo]liza|police|policy|ap[óo]lice|polizza|p[òo]lissa|versicherungs(?:schein|nummer)|contrato|contract)"
-    rf"(?:\s+(?:de\s+seguro|d'assurance|number|n[uú]mero|num\.?|no\.?|n[º°o]\.?|nr\.?))?\s*(?:n[º°o]\.?\s*)?[:#]?\s*"
-    rf"(?P<ref>{REFERENCE})",
+    rf"{REFERENCE_GLUE}(?P<ref>{REFERENCE})",
     re.IGNORECASE,
 )
 CLAIM_RE = re.compile(
-    rf"\b(?:siniestro|sinistre|claim|sinistro|schaden(?:nummer)?|expediente|dossier|sinistre)"
-    rf"(?:\s+(?:number|n[uú]mero|num\.?|no\.?|n[º°o]\.?|nr\.?))?\s*(?:n[º°o]\.?\s*)?[:#]?\s*(?P<ref>{REFERENCE})",
+    rf"\b(?:siniestro|sinistre|claim|sinistro|schaden(?:nummer)?|expediente|dossier)"
+    rf"{REFERENCE_GLUE}(?P<ref>{REFERENCE})",
     re.IGNORECASE,
 )
 MONTHS = (

@@ -1,0 +1,336 @@
+"""Suggested replies: one letter for all the rights a message invokes, built from cited templates.
+
+Every fact in a reply comes from a template block whose cited knowledge entries state it
+(tests/test_replies.py proves it for every block and language). Places only the agent can fill
+are marked ``[[key]]`` and listed with an explanation in ``SuggestedReply.placeholders``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from knowledge.base import PLACEHOLDER, Block, KnowledgeBase, ReplyTemplates
+from knowledge.base import load as load_knowledge
+
+from .deadlines import deadline as compute_deadline
+
+REPLY_LANGUAGES = ("es", "fr", "en")
+RIGHT_ORDER = (
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "portability",
+    "objection",
+    "objection_marketing",
+    "consent_withdrawal",
+    "automated_decision",
+    "complaint",
+    "information",
+)
+# Rights whose answer discloses or changes data: identity must be sure (GDPR Art. 12(6)).
+NEEDS_IDENTITY = frozenset(
+    {"access", "rectification", "erasure", "restriction", "portability", "objection", "automated_decision"}
+)
+NEEDS_POLICY = frozenset({"access", "rectification", "erasure", "portability"})
+DATE_FORMATS = {"es": "{d} de {m} de {y}", "fr": "{d} {m} {y}", "en": "{d} {m} {y}"}
+MONTHS = {
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the composer needs to know about a message; built from an Analysis or stored rows."""
+
+    labels: tuple[str, ...]
+    language: str
+    received: date
+    requester_name: str | None = None
+    id_number_valid: bool = False
+    has_id_document: bool = False
+    sender_known: bool = False
+    policy_number: str | None = None
+    claim_number: str | None = None
+    question: str = ""
+    extended: bool = False
+
+    @classmethod
+    def from_analysis(
+        cls,
+        analysis: Any,
+        *,
+        received: date,
+        has_id_document: bool = False,
+        sender_known: bool = False,
+        extended: bool = False,
+    ) -> ReplyContext:
+        entities = analysis.entities
+        ids = entities.get("id_numbers") or []
+        names = entities.get("names") or []
+        policies = entities.get("policy_numbers") or []
+        claims = entities.get("claim_numbers") or []
+        return cls(
+            labels=tuple(analysis.labels),
+            language=analysis.language,
+            received=received,
+            requester_name=names[0].value if names else None,
+            id_number_valid=any(e.valid for e in ids),
+            has_id_document=has_id_document,
+            sender_known=sender_known,
+            policy_number=policies[0].value if policies else None,
+            claim_number=claims[0].value if claims else None,
+            question=analysis.cleaned_text,
+            extended=extended,
+        )
+
+    @classmethod
+    def from_stored(
+        cls,
+        *,
+        labels: list[str],
+        language: str,
+        received: date,
+        entities: Mapping[str, Any],
+        cleaned_text: str = "",
+        has_id_document: bool = False,
+        sender_known: bool = False,
+        extended: bool = False,
+    ) -> ReplyContext:
+        """From a stored classification (entities as dicts, as Analysis.to_dict() wrote them)."""
+
+        def first(key: str) -> str | None:
+            items = entities.get(key) or []
+            return items[0]["value"] if items else None
+
+        return cls(
+            labels=tuple(labels),
+            language=language,
+            received=received,
+            requester_name=first("names"),
+            id_number_valid=any(e.get("valid") for e in entities.get("id_numbers") or []),
+            has_id_document=has_id_document,
+            sender_known=sender_known,
+            policy_number=first("policy_numbers"),
+            claim_number=first("claim_numbers"),
+            question=cleaned_text,
+            extended=extended,
+        )
+
+    @property
+    def identity_in_doubt(self) -> bool:
+        return not (self.id_number_valid or self.sender_known or self.has_id_document)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # "intro" | "label:<right>" | "identity" | "deadline" | ...
+    text: str
+    cites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestedReply:
+    language: str
+    is_gdpr_request: bool
+    text: str
+    sections: tuple[Section, ...]
+    citations: list[dict[str, str]]
+    deadline: date
+    placeholders: list[dict[str, str]]
+    asks_for_identity: bool
+    notes: list[str] = field(default_factory=list)
+    routing: str | None = None
+    knowledge_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "is_gdpr_request": self.is_gdpr_request,
+            "text": self.text,
+            "sections": [{"key": s.key, "text": s.text, "cites": list(s.cites)} for s in self.sections],
+            "citations": self.citations,
+            "deadline": self.deadline.isoformat(),
+            "placeholders": self.placeholders,
+            "asks_for_identity": self.asks_for_identity,
+            "notes": self.notes,
+            "routing": self.routing,
+            "knowledge_version": self.knowledge_version,
+        }
+
+
+def format_date(day: date, lang: str) -> str:
+    return DATE_FORMATS[lang].format(d=day.day, m=MONTHS[lang][day.month - 1], y=day.year)
+
+
+def _citations(kb: KnowledgeBase, sections: tuple[Section, ...], lang: str) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for section in sections:
+        for entry_id in section.cites:
+            if entry_id not in seen:
+                entry = kb.entry(entry_id)
+                seen[entry_id] = {"id": entry_id, "title": entry.title_in(lang), "passage": entry.text_in(lang)}
+    return list(seen.values())
+
+
+def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> SuggestedReply:
+    """The suggested reply for one message.
+
+    >>> ctx = ReplyContext(labels=("erasure",), language="es", received=date(2026, 3, 2), id_number_valid=True)
+    >>> reply = compose_reply(ctx)
+    >>> (reply.deadline.isoformat(), reply.asks_for_identity, "10/2010" in reply.text)
+    ('2026-04-02', False, True)
+    """
+    kb = kb or load_knowledge()
+    notes: list[str] = []
+    lang = context.language if context.language in kb.templates else "es"
+    if lang != context.language:
+        notes.append(f"No templates in '{context.language}': the suggestion is in Spanish; translate before sending.")
+    templates: ReplyTemplates = kb.templates[lang]
+    due = compute_deadline(context.received, extended=context.extended)
+    rights = [r for r in RIGHT_ORDER if r in context.labels]
+
+    if not rights:  # "other": no GDPR reply, a routing suggestion for the agent
+        route = templates.routing["claim" if context.claim_number else "default"]
+        return SuggestedReply(lang, False, "", (), [], due, [], False, notes, route, kb.version)
+
+    sections: list[Section] = []
+    greeting = (
+        templates.greeting_named.format(name=context.requester_name)
+        if context.requester_name
+        else templates.greeting_anonymous
+    )
+    sections.append(Section("greeting", greeting))
+    names = [kb.label(r).name.get(lang, r) for r in rights]
+    sections.append(
+        Section("intro", templates.intro.format(received=format_date(context.received, lang), rights=", ".join(names)))
+    )
+    if set(rights) & NEEDS_POLICY:
+        reference = context.policy_number or "[[policy_number]]"
+        sections.append(Section("reference", templates.reference.format(policy=reference)))
+    for right in rights:
+        if right == "information":
+            sections.append(_information_section(context, lang))
+            continue
+        block: Block = templates.blocks[right]
+        sections.append(Section(f"label:{right}", block.text, block.cites))
+    asks_identity = bool(set(rights) & NEEDS_IDENTITY) and context.identity_in_doubt
+    if asks_identity:
+        sections.append(Section("identity", templates.identity.text, templates.identity.cites))
+    timing = templates.extension if context.extended else templates.deadline
+    sections.append(
+        Section(
+            "extension" if context.extended else "deadline",
+            timing.text.format(deadline=format_date(due, lang)),
+            timing.cites,
+        )
+    )
+    sections.append(Section("free", templates.free.text, templates.free.cites))
+    sections.append(Section("closing", templates.closing.text, templates.closing.cites))
+
+    text = "\n\n".join(s.text for s in sections)
+    keys = list(dict.fromkeys(PLACEHOLDER.findall(text)))
+    placeholders = [{"key": k, "explanation": templates.placeholders[k]} for k in keys]
+    frozen = tuple(sections)
+    return SuggestedReply(
+        lang,
+        True,
+        text,
+        frozen,
+        _citations(kb, frozen, lang),
+        due,
+        placeholders,
+        asks_identity,
+        notes,
+        None,
+        kb.version,
+    )
+
+
+def _information_section(context: ReplyContext, lang: str) -> Section:
+    """A question about the policy: the chat engine's grounded answer, with its sources."""
+    from .chat import answer
+
+    reply = answer(context.question, lang)
+    text = re.sub(r"\s+", " ", reply.text).strip()
+    return Section("label:information", text, tuple(c.id for c in reply.citations))
+
+
+def extension_letter(context: ReplyContext, kb: KnowledgeBase | None = None) -> SuggestedReply:
+    """The letter telling the requester the deadline is extended by two months (GDPR Art. 12(3))."""
+    kb = kb or load_knowledge()
+    lang = context.language if context.language in kb.templates else "es"
+    templates = kb.templates[lang]
+    due = compute_deadline(context.received, extended=True)
+    greeting = (
+        templates.greeting_named.format(name=context.requester_name)
+        if context.requester_name
+        else templates.greeting_anonymous
+    )
+    sections = (
+        Section("greeting", greeting),
+        Section(
+            "extension", templates.extension.text.format(deadline=format_date(due, lang)), templates.extension.cites
+        ),
+        Section("closing", templates.closing.text, templates.closing.cites),
+    )
+    text = "\n\n".join(s.text for s in sections)
+    keys = list(dict.fromkeys(PLACEHOLDER.findall(text)))
+    return SuggestedReply(
+        lang,
+        True,
+        text,
+        sections,
+        _citations(kb, sections, lang),
+        due,
+        [{"key": k, "explanation": templates.placeholders[k]} for k in keys],
+        False,
+        [],
+        None,
+        kb.version,
+    )
