@@ -92,7 +92,7 @@ def _clean_header(value: Any) -> str:
         text = str(value)
     except Exception:  # a header the policy cannot render: keep what we can read
         text = value.encode("ascii", "replace").decode() if isinstance(value, str) else ""
-    return re.sub(r"[\r\n\t]+", " ", text).strip()
+    return _no_nul(re.sub(r"[\r\n\t]+", " ", text)).strip()
 
 
 def _header(msg: Message, name: str) -> str:
@@ -112,6 +112,11 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
         pass
     raw = [_clean_header(v) for v in (msg.get_all(name) or [])]
     return [(n, a) for n, a in getaddresses(raw) if a]
+
+
+def _no_nul(text: str) -> str:
+    """NUL and other C0 controls except tab/newline: PostgreSQL text refuses NUL, and none is ever meaningful."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
@@ -161,7 +166,7 @@ def _walk(
 ) -> None:
     if depth > 20:  # pathological nesting
         return
-    if msg.is_multipart():
+    if (msg.get_content_type() or "").lower() != "message/rfc822" and msg.is_multipart():
         for sub in msg.get_payload() or []:
             if isinstance(sub, Message):
                 _walk(sub, texts, htmls, attachments, inner, depth + 1)
@@ -189,7 +194,7 @@ def _walk(
             )
         )
         return
-    text = _decode_text(msg)
+    text = _no_nul(_decode_text(msg))
     if content_type == "text/html":
         htmls.append(text)
     else:
@@ -219,7 +224,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
         _walk(msg, texts, htmls, attachments, inner)
     except Exception as exc:
         raise MessageParseError(f"malformed MIME structure: {type(exc).__name__}") from None
-    body_text = "\n\n".join(t.strip() for t in texts if t.strip())
+    if not any(msg.get(h) for h in ("From", "Subject", "Date", "Message-ID", "To")):
+        raise MessageParseError("no headers: not an RFC 822 message")
+    body_text = "\n\n".join(_no_nul(t).strip() for t in texts if t.strip())
     if not body_text and htmls:
         body_text = html_to_text("\n".join(htmls))
     if len(body_text.split()) < 8 and inner:  # a bare forward as attachment: the inner mail is the request

@@ -104,6 +104,7 @@ class Lexicon:
     negators: frozenset[str]
     cessation: frozenset[str]
     hedges: tuple[str, ...]
+    right_words: frozenset[str]
     request_verbs: tuple[str, ...]
     gdpr_citations: tuple[str, ...]
     labels: Mapping[str, LabelLexicon]
@@ -373,6 +374,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
         negators=frozenset(_words(raw, "negators")),
         cessation=frozenset(_words(raw, "cessation")),
         hedges=tuple(_words(raw, "hedges")),
+        right_words=frozenset(_words(raw, "right_words")),
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
         labels=MappingProxyType(per_label),

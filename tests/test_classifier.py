@@ -65,6 +65,12 @@ def test_clear_cases(lang: str, text: str, label: str):
             {"consent_withdrawal", "erasure"},
         ),
         ("en", "Please delete my account and stop sending me marketing emails.", {"erasure", "objection_marketing"}),
+        (
+            "es",
+            "Retiro el consentimiento que di para fines comerciales, me opongo a la elaboración de perfiles y "
+            "solicito la supresión de mis datos.",
+            {"consent_withdrawal", "objection", "erasure"},
+        ),
     ],
 )
 def test_several_rights_in_one_mail(lang: str, text: str, labels: set[str]):
@@ -117,6 +123,14 @@ def test_reserving_the_right_to_complain_is_not_a_complaint():
     result = analyze("Derecho de acceso", body)
     assert "access" in result.labels
     assert "complaint" not in result.labels
+
+
+def test_the_right_to_request_is_a_mention_not_a_request():
+    body = (
+        "Please confirm whether you process personal data concerning me and, if so, provide access to it. "
+        "I note that I also have the right to request rectification, erasure and restriction of processing."
+    )
+    assert analyze("Article 15 GDPR request", body).labels == ["access"]
 
 
 def test_formal_access_letter_mentioning_other_rights_is_access_only():

@@ -226,6 +226,9 @@ class LexiconMatcher:
                 break
             word = tokens[j].word
             if word in self.verb_literals or word.startswith(self.verb_prefixes):
+                before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
+                if before & self.lexicon.right_words:  # "the right to request ...": a mention
+                    continue
                 return True
         return False
 
@@ -243,7 +246,8 @@ class LexiconMatcher:
                 if pattern.kind == "request":
                     strength = "weak" if self._hedged(tokens, i) else "strong"
                 else:
-                    strength = "strong" if is_subject or self._has_request_verb(tokens, i) else "weak"
+                    requested = is_subject or self._has_request_verb(tokens, i)
+                    strength = "strong" if requested and not self._hedged(tokens, i) else "weak"
                 matches.append(
                     Match(
                         pattern.label,

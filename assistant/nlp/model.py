@@ -1,8 +1,9 @@
 """The trained text categoriser and how its score meets the lexicon's evidence.
 
-Combination, in words: the lexicon's non-negated evidence for a label is a confidence
-(a request phrase 0.85, a right named after a request verb 0.7, a cited article after one
-0.6, a mere mention 0.25), merged with the model's probability by noisy-OR; evidence that
+Combination, in words: the lexicon's non-negated evidence for a label is a confidence (a request
+phrase, or a right named after a request verb, 0.85 — design.md: "the request is in the verbs";
+a cited article after one 0.6; a mere mention 0.25), merged with the model's probability by
+noisy-OR; evidence that
 is all negated instead damps the model's probability. The result is calibrated per label
 (Platt scaling fitted on the dev split) and compared with a per-label threshold chosen on dev.
 """
@@ -24,7 +25,7 @@ from .lexicon import Match
 MODEL_DIR = Path(__file__).parent / "model"
 EVIDENCE_CONFIDENCE = {
     ("request", "strong"): 0.85,
-    ("right", "strong"): 0.7,
+    ("right", "strong"): 0.85,
     ("article", "strong"): 0.6,
 }
 WEAK_CONFIDENCE = 0.25

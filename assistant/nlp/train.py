@@ -30,7 +30,7 @@ from knowledge.base import load as load_knowledge
 
 from .analyze import Analyzer, model_input
 from .metrics import multilabel_report
-from .model import MODEL_DIR, ModelMeta, RightsModel
+from .model import EVIDENCE_CONFIDENCE, MODEL_DIR, NEGATION_DAMPING, WEAK_CONFIDENCE, ModelMeta, RightsModel
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "messages.jsonl"
 BOW_CONFIG = {
@@ -89,6 +89,12 @@ def corpus_digest(rows: Sequence[dict[str, Any]]) -> str:
         digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
     digest.update((DATA_DIR / "lexicon.yaml").read_bytes())
     digest.update(json.dumps(BOW_CONFIG, sort_keys=True).encode())
+    combination = {
+        "evidence": sorted(map(list, EVIDENCE_CONFIDENCE.items())),
+        "weak": WEAK_CONFIDENCE,
+        "negation": NEGATION_DAMPING,
+    }
+    digest.update(json.dumps(combination, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:10]
 
 
