@@ -36,6 +36,7 @@ RIGHT_ORDER = (
 NEEDS_IDENTITY = frozenset(
     {"access", "rectification", "erasure", "restriction", "portability", "objection", "automated_decision"}
 )
+QUESTION_CHARS = 600  # a mail's question is in its first lines; the chat reads no further
 NEEDS_POLICY = frozenset({"access", "rectification", "erasure", "portability"})
 DATE_FORMATS = {"es": "{d} de {m} de {y}", "fr": "{d} {m} {y}", "en": "{d} {m} {y}"}
 MONTHS = {
@@ -296,7 +297,7 @@ def _information_section(context: ReplyContext, lang: str) -> Section:
     """A question about the policy: the chat engine's grounded answer, with its sources."""
     from .chat import answer
 
-    reply = answer(context.question, lang)
+    reply = answer(context.question[:QUESTION_CHARS], lang)
     text = re.sub(r"\s+", " ", reply.text).strip()
     return Section("label:information", text, tuple(c.id for c in reply.citations))
 

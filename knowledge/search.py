@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from rapidfuzz import process
@@ -60,6 +60,11 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(STEMMER_NAMES.get(lang, "spanish"))
 
 
+@lru_cache(maxsize=200_000)
+def _stem(lang: str, word: str) -> str:
+    return fold(_stemmer(lang).stemWord(word))
+
+
 def default_analyzer(text: str, lang: str = "es") -> list[str]:
     """Words of ``text`` as Snowball stems of ``lang``, accents folded, stopwords dropped.
 
@@ -67,8 +72,7 @@ def default_analyzer(text: str, lang: str = "es") -> list[str]:
     ['retir', 'consent']
     """
     tokens = [t for t in re.findall(r"[^\W_]+", text.lower()) if len(t) > 1]
-    stems = _stemmer(lang).stemWords([t for t in tokens if fold(t) not in STOPWORDS])
-    return [fold(s) for s in stems]
+    return [_stem(lang, t) for t in tokens if fold(t) not in STOPWORDS]
 
 
 @dataclass(frozen=True)

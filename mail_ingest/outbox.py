@@ -15,11 +15,11 @@ from email.utils import format_datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant.cases import reply_subject
 from assistant.store import Case, Message, OutboxItem, OutboxStatus, Reply, repo, transaction
 
 from .imap import Mailbox
 from .logs import get_logger
-from .pipeline import reply_subject
 
 log = get_logger("outbox")
 

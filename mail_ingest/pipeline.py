@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.deadlines import deadline
 from assistant.mime import MessageParseError, ParsedMessage, parse_message
 from assistant.nlp.analyze import Analyzer, get_analyzer
-from assistant.replies import ReplyContext, compose_reply
 from assistant.store import Case, Classification, Message, MessageLocation, MessageStatus, repo, transaction
 
 from .logs import get_logger, message_ref
@@ -122,6 +121,58 @@ class Pipeline:
         log.debug("stored %s (%s)", message_ref(message.message_id, message.content_sha256), message.status)
         return message
 
+    def store_batch(
+        self,
+        session: Session,
+        items: list[tuple[bytes, int, datetime | None]],
+        *,
+        mailbox: str,
+        account: str,
+        folder: str,
+        uidvalidity: int,
+    ) -> None:
+        """Store a fetched batch (raw, uid, internal date) of one folder: one lookup and one flush for
+        the batch; if anything in it fails, each message takes the one-by-one path of ``store``."""
+        news = []
+        for raw, _, received_at in items:
+            try:
+                news.append(_new_message(parse_message(raw), mailbox, received_at))
+            except MessageParseError as exc:
+                news.append(self._quarantine_record(raw, mailbox, received_at, str(exc)))
+            except Exception as exc:  # a parser bug: keep the message, never block the batch
+                log.exception("parsing failed; quarantined")
+                news.append(self._quarantine_record(raw, mailbox, received_at, f"parse failed: {type(exc).__name__}"))
+        try:
+            with session.begin_nested():
+                saved = repo.save_messages(session, news)
+                repo.record_locations(
+                    session,
+                    account=account,
+                    folder=folder,
+                    uidvalidity=uidvalidity,
+                    messages=[(message, uid) for (message, _), (_, uid, _) in zip(saved, items, strict=True)],
+                )
+                for message, created in saved:
+                    if not created:
+                        self._refresh_case_mailboxes(session, message)
+        except Exception:
+            log.exception("batch store failed; storing one by one")
+            for raw, uid, received_at in items:
+                self.store(
+                    session,
+                    raw,
+                    mailbox=mailbox,
+                    location=Location(account, folder, uidvalidity, uid),
+                    received_at=received_at,
+                )
+
+    def warm_up(self) -> None:
+        """Load the classifier and the chat index now, not on the first message."""
+        from assistant.chat import get_engine
+
+        self._analyzer_factory()
+        get_engine()
+
     @staticmethod
     def _quarantine_record(raw: bytes, mailbox: str, received_at: datetime | None, error: str) -> repo.NewMessage:
         return repo.NewMessage(
@@ -152,15 +203,16 @@ class Pipeline:
             return 0
         analyzer = self._analyzer_factory()
         with transaction(self.factory) as session:
-            for pk in claimed:
-                message = session.get(Message, pk)
-                if message is None:
-                    continue
-                with session.begin_nested():
-                    self._classify_one(session, analyzer, message)
+            messages = list(session.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)))
+            with_case = set(session.scalars(select(Case.message_pk).where(Case.message_pk.in_(claimed))))
+            with session.no_autoflush:
+                for message in messages:
+                    self._classify_one(session, analyzer, message, has_case=message.id in with_case)
         return len(claimed)
 
-    def _classify_one(self, session: Session, analyzer: Analyzer, message: Message) -> None:
+    def _classify_one(self, session: Session, analyzer: Analyzer, message: Message, *, has_case: bool) -> None:
+        """Analyse one claimed message. A failure of the analysis quarantines it; a database failure
+        rolls the batch back, and the claims expire and are retried (nothing is lost)."""
         try:
             analysis = analyzer.analyze(message.subject or "", message.body_text or "")
         except Exception as exc:
@@ -189,50 +241,29 @@ class Pipeline:
             ),
             received_on=received,
             deadline=deadline(received),
+            lookup=has_case,
         )
-        if not case.replies:
-            suggestion = compose_reply(
-                ReplyContext.from_analysis(analysis, received=received, has_id_document=message.has_id_document)
-            )
-            if suggestion.is_gdpr_request:
-                repo.add_reply(
-                    session,
-                    case,
-                    language=suggestion.language,
-                    subject=reply_subject(message.subject or ""),
-                    body=suggestion.text,
-                    citations=suggestion.citations,
-                    knowledge_version=suggestion.knowledge_version,
-                )
-        repo.audit(session, "worker", "case_opened", case_id=case.id, labels=analysis.labels)
+        # The suggested reply is composed when an agent first opens the case (assistant.cases).
+        repo.audit(session, "worker", "case_opened", case=case, labels=analysis.labels)
 
     # -- what to mark on the server ----------------------------------------------------------
 
     def unmarked_locations(self, session: Session, account: str) -> list[tuple[MessageLocation, list[str]]]:
-        """Locations in ``account`` whose message is classified but carries no triage keyword yet."""
+        """Locations in ``account`` whose message is classified but not yet marked on the server."""
+        latest = (
+            select(Classification.message_pk, func.max(Classification.id).label("classification_id"))
+            .group_by(Classification.message_pk)
+            .subquery()
+        )
         rows = session.execute(
-            select(MessageLocation, Message)
+            select(MessageLocation, Classification.labels)
             .join(Message, MessageLocation.message_pk == Message.id)
-            .where(MessageLocation.account == account, Message.status == MessageStatus.CLASSIFIED)
+            .join(latest, latest.c.message_pk == Message.id)
+            .join(Classification, Classification.id == latest.c.classification_id)
+            .where(
+                MessageLocation.account == account,
+                MessageLocation.marked.is_(False),
+                Message.status == MessageStatus.CLASSIFIED,
+            )
         ).all()
-        pending = []
-        for location, message in rows:
-            if location.keywords_set:
-                continue
-            latest = session.scalars(
-                select(Classification)
-                .where(Classification.message_pk == message.id)
-                .order_by(Classification.id.desc())
-                .limit(1)
-            ).first()
-            if latest is not None:
-                pending.append((location, list(latest.labels)))
-        return pending
-
-
-def reply_subject(subject: str) -> str:
-    """ "Re: " once, whatever prefixes the thread already carries."""
-    import re
-
-    stripped = re.sub(r"^\s*((re|rv|aw|sv|fw|fwd|tr|wg)\s*(\[\d+\])?\s*:\s*)+", "", subject, flags=re.IGNORECASE)
-    return f"Re: {stripped}".strip()
+        return [(location, list(labels)) for location, labels in rows]

@@ -6,6 +6,7 @@ messages it covers, so a restart re-reads at most one uncommitted batch, which d
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import FrameType
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.config import Config, ImapAccount
@@ -23,7 +25,7 @@ from . import outbox
 from .errors import LoginRefused, MailboxUnavailable
 from .imap import Mailbox
 from .logs import get_logger
-from .pipeline import Location, Pipeline
+from .pipeline import Pipeline
 
 log = get_logger("worker")
 MAX_BACKOFF = 60.0
@@ -94,14 +96,14 @@ class AccountWorker:
         fetched = 0
         for batch in box.fetch(box.uids_after(last_uid)):
             with transaction(self.factory) as session:
-                for item in batch:
-                    self.pipeline.store(
-                        session,
-                        item.raw,
-                        mailbox=self.account.address,
-                        location=Location(self.account.name, folder, state.uidvalidity, item.uid),
-                        received_at=item.internal_date,
-                    )
+                self.pipeline.store_batch(
+                    session,
+                    [(item.raw, item.uid, item.internal_date) for item in batch],
+                    mailbox=self.account.address,
+                    account=self.account.name,
+                    folder=folder,
+                    uidvalidity=state.uidvalidity,
+                )
                 repo.set_cursor(
                     session,
                     self.account.name,
@@ -139,9 +141,16 @@ class AccountWorker:
             for keyword, uids in by_keyword.items():
                 box.add_keywords(uids, [keyword])
             with transaction(self.factory) as session:
+                by_labels: dict[tuple[str, ...], list[int]] = defaultdict(list)
                 for loc_id, _, labels in items:
-                    location = session.get(MessageLocation, loc_id)
-                    location.keywords_set = [self.keywords.get(label, label) for label in labels]
+                    by_labels[tuple(labels)].append(loc_id)
+                for labels, loc_ids in by_labels.items():
+                    keywords = [self.keywords.get(label, label) for label in labels]
+                    session.execute(
+                        update(MessageLocation)
+                        .where(MessageLocation.id.in_(loc_ids))
+                        .values(marked=True, keywords_set=keywords)
+                    )
             if self.config.imap_move_to_label_folders:
                 by_label: dict[str, list[int]] = defaultdict(list)
                 for _, uid, labels in items:
@@ -179,6 +188,13 @@ class AccountWorker:
                 backoff = min(backoff * 2, MAX_BACKOFF)
 
 
+def freeze_heap() -> None:
+    """Move the models and indexes loaded at start out of the garbage collector's way: they live as
+    long as the process, and full collections over them cost ~15% of classification time."""
+    gc.collect()
+    gc.freeze()
+
+
 class Worker:
     """One thread per account; SIGTERM/SIGINT stop them cleanly after the current batch."""
 
@@ -194,6 +210,8 @@ class Worker:
         ]
 
     def run_once(self) -> dict[str, SyncStats]:
+        self.pipeline.warm_up()
+        freeze_heap()
         results = {}
         for worker in self.accounts:
             with Mailbox(worker.account) as box:
@@ -208,6 +226,8 @@ class Worker:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
+        self.pipeline.warm_up()
+        freeze_heap()
         threads = [threading.Thread(target=w.run, name=f"imap-{w.account.name}", daemon=True) for w in self.accounts]
         for thread in threads:
             thread.start()

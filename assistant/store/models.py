@@ -105,6 +105,7 @@ class MessageLocation(Base):
     folder: Mapped[str] = mapped_column(String(512))
     uidvalidity: Mapped[int] = mapped_column(Integer)
     uid: Mapped[int] = mapped_column(Integer)
+    marked: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # triage keywords written
     keywords_set: Mapped[list[Any]] = mapped_column(default=list)
 
     message: Mapped[Message] = relationship(back_populates="locations")
@@ -236,6 +237,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case | None] = relationship()
 
 
 class User(Base):

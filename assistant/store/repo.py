@@ -75,18 +75,8 @@ def _note_mailbox(message: Message, mailbox: str) -> None:
         message.mailboxes = [*message.mailboxes, mailbox]  # new list: JSON columns track assignment
 
 
-def save_message(session: Session, new: NewMessage) -> tuple[Message, bool]:
-    """Store a message once; a copy seen again (other mailbox, other folder) only notes the mailbox.
-
-    Returns ``(message, created)``. Safe against a concurrent insert of the same message:
-    the unique constraints decide, and the loser gets the winner's row.
-    """
-    existing = find_duplicate(session, new.message_id, new.content_sha256)
-    if existing is not None:
-        _note_mailbox(existing, new.mailbox)
-        return existing, False
-    mailboxes = [m for m in dict.fromkeys([new.mailbox, *new.extra_mailboxes]) if m]
-    message = Message(
+def _new_row(new: NewMessage) -> Message:
+    return Message(
         message_id=new.message_id,
         content_sha256=new.content_sha256,
         subject=new.subject,
@@ -101,11 +91,62 @@ def save_message(session: Session, new: NewMessage) -> tuple[Message, bool]:
         body_html=new.body_html,
         attachments=list(new.attachments),
         has_id_document=new.has_id_document,
-        mailboxes=mailboxes,
+        mailboxes=[m for m in dict.fromkeys([new.mailbox, *new.extra_mailboxes]) if m],
         size=new.size,
         status=new.status,
         error=new.error,
     )
+
+
+def save_messages(session: Session, news: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
+    """The batch form of ``save_message``: one lookup and one flush for the whole batch.
+
+    When a concurrent writer inserted one of them meanwhile, the unique constraints refuse the
+    batch and each message takes the one-by-one path, which resolves the conflict.
+    """
+    ids = [n.message_id for n in news if n.message_id]
+    hashes = [n.content_sha256 for n in news]
+    known = session.scalars(select(Message).where(or_(Message.message_id.in_(ids), Message.content_sha256.in_(hashes))))
+    by_id: dict[str, Message] = {}
+    by_hash: dict[str, Message] = {}
+    for message in known:
+        by_hash[message.content_sha256] = message
+        if message.message_id:
+            by_id[message.message_id] = message
+    results: list[tuple[Message, bool]] = []
+    created: list[Message] = []
+    for new in news:
+        found = (by_id.get(new.message_id) if new.message_id else None) or by_hash.get(new.content_sha256)
+        if found is not None:
+            _note_mailbox(found, new.mailbox)
+            results.append((found, False))
+            continue
+        message = _new_row(new)
+        by_hash[new.content_sha256] = message
+        if new.message_id:
+            by_id[new.message_id] = message
+        created.append(message)
+        results.append((message, True))
+    try:
+        with session.begin_nested():
+            session.add_all(created)
+            session.flush()
+    except IntegrityError:
+        return [save_message(session, new) for new in news]
+    return results
+
+
+def save_message(session: Session, new: NewMessage) -> tuple[Message, bool]:
+    """Store a message once; a copy seen again (other mailbox, other folder) only notes the mailbox.
+
+    Returns ``(message, created)``. Safe against a concurrent insert of the same message:
+    the unique constraints decide, and the loser gets the winner's row.
+    """
+    existing = find_duplicate(session, new.message_id, new.content_sha256)
+    if existing is not None:
+        _note_mailbox(existing, new.mailbox)
+        return existing, False
+    message = _new_row(new)
     try:
         with session.begin_nested():
             session.add(message)
@@ -135,6 +176,30 @@ def record_location(
         session.add(location)
         session.flush()
     return location
+
+
+def record_locations(
+    session: Session, *, account: str, folder: str, uidvalidity: int, messages: Sequence[tuple[Message, int]]
+) -> None:
+    """The batch form of ``record_location`` for one folder: one lookup, one flush."""
+    uids = [uid for _, uid in messages]
+    known = set(
+        session.scalars(
+            select(MessageLocation.uid).where(
+                MessageLocation.account == account,
+                MessageLocation.folder == folder,
+                MessageLocation.uidvalidity == uidvalidity,
+                MessageLocation.uid.in_(uids),
+            )
+        )
+    )
+    for message, uid in messages:
+        if uid not in known:
+            session.add(
+                MessageLocation(message_pk=message.id, account=account, folder=folder, uidvalidity=uidvalidity, uid=uid)
+            )
+            known.add(uid)
+    session.flush()
 
 
 def claim_new_messages(session: Session, worker: str, limit: int = 50) -> list[int]:
@@ -188,7 +253,6 @@ def record_classification(session: Session, message: Message, analysis: dict[str
     session.add(classification)
     message.status = MessageStatus.CLASSIFIED
     message.error = None
-    session.flush()
     return classification
 
 
@@ -210,9 +274,13 @@ def open_or_update_case(
     requester: Requester,
     received_on: date,
     deadline: date,
+    lookup: bool = True,
 ) -> Case:
-    """One case per message; a re-classification updates rights but keeps status and deadline."""
-    case = session.scalars(select(Case).where(Case.message_pk == message.id)).first()
+    """One case per message; a re-classification updates rights but keeps status and deadline.
+
+    ``lookup=False``: the caller knows the message has no case yet (a batch looked them up at once).
+    """
+    case = session.scalars(select(Case).where(Case.message_pk == message.id)).first() if lookup else None
     if case is None:
         case = Case(
             message_pk=message.id,
@@ -229,7 +297,6 @@ def open_or_update_case(
     case.id_number_valid = requester.id_number_valid
     case.policy_number = requester.policy_number
     case.mailboxes = list(message.mailboxes)
-    session.flush()
     return case
 
 
@@ -258,8 +325,13 @@ def list_cases(
     return cases[offset : offset + limit]
 
 
-def audit(session: Session, actor: str, action: str, *, case_id: int | None = None, **detail: Any) -> AuditEvent:
+def audit(
+    session: Session, actor: str, action: str, *, case_id: int | None = None, case: Case | None = None, **detail: Any
+) -> AuditEvent:
+    """Record who did what (GDPR Art. 5(2)); pass ``case`` for a case not yet flushed."""
     event = AuditEvent(actor=actor, action=action, case_id=case_id, detail=detail)
+    if case is not None:
+        event.case = case
     session.add(event)
     return event
 
@@ -283,7 +355,6 @@ def add_reply(
         knowledge_version=knowledge_version,
     )
     session.add(reply)
-    session.flush()
     return reply
 
 

@@ -1,0 +1,81 @@
+"""Case-level actions shared by the console, the API and the CLI (views and the worker stay thin).
+
+The suggested reply is composed when someone first needs it, not at ingestion: the worker's path
+stays short, and the suggestion uses the knowledge base current when the agent reads it. Once
+composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .deadlines import deadline
+from .replies import ReplyContext, SuggestedReply, compose_reply, extension_letter
+from .store import Case, Classification, Message, Reply, repo
+
+
+def latest_classification(session: Session, message: Message) -> Classification | None:
+    return session.scalars(
+        select(Classification)
+        .where(Classification.message_pk == message.id)
+        .order_by(Classification.id.desc())
+        .limit(1)
+    ).first()
+
+
+def reply_context(session: Session, case: Case) -> ReplyContext:
+    message = session.get(Message, case.message_pk)
+    classification = latest_classification(session, message)
+    entities = classification.entities if classification else {}
+    return ReplyContext.from_stored(
+        labels=list(case.rights),
+        language=case.language or "es",
+        received=case.received_on,
+        entities=entities,
+        cleaned_text=f"{message.subject or ''}\n{message.body_text or ''}",
+        has_id_document=message.has_id_document,
+        extended=case.extended,
+    )
+
+
+def reply_subject(subject: str) -> str:
+    """ "Re: " once, whatever prefixes the thread already carries."""
+    import re
+
+    stripped = re.sub(r"^\s*((re|rv|aw|sv|fw|fwd|tr|wg)\s*(\[\d+\])?\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    return f"Re: {stripped}".strip()
+
+
+def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply]:
+    """The case's reply row (composed and stored on first call) and the structured suggestion."""
+    suggestion = compose_reply(reply_context(session, case))
+    existing = session.scalars(select(Reply).where(Reply.case_id == case.id).order_by(Reply.id.desc())).first()
+    if existing is not None:
+        return existing, suggestion
+    message = session.get(Message, case.message_pk)
+    reply = repo.add_reply(
+        session,
+        case,
+        language=suggestion.language,
+        subject=reply_subject(message.subject or ""),
+        body=suggestion.text,
+        citations=suggestion.citations,
+        knowledge_version=suggestion.knowledge_version,
+    )
+    session.flush()
+    return reply, suggestion
+
+
+def extend_deadline(session: Session, case: Case, actor: str) -> SuggestedReply:
+    """GDPR Art. 12(3): two more months; returns the letter that tells the requester why."""
+    case.extended = True
+    case.deadline = deadline(case.received_on, extended=True)
+    repo.audit(session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat())
+    return extension_letter(reply_context(session, case))
+
+
+def days_left(case: Case, today: date) -> int:
+    return (case.deadline - today).days
