@@ -61,3 +61,35 @@ def dovecot() -> Iterator[DovecotServer]:
     server = DovecotServer().start()
     yield server
     server.remove()
+
+
+@pytest.fixture
+def seeded(engine):
+    from webapp import seed
+
+    return engine, seed(engine)
+
+
+@pytest.fixture
+def app(seeded):
+    from webapp import make_app
+
+    engine, _ = seeded
+    return make_app(engine, WIDGET_ALLOWED_ORIGINS="http://widget.example")
+
+
+@pytest.fixture
+def tokens(seeded):
+    return seeded[1]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def console(client):
+    from webapp import ConsoleActions
+
+    return ConsoleActions(client)

@@ -1,0 +1,77 @@
+"""The Flask service: JSON API (/api/v1), agents' console (/), chat widget (/widget.js).
+
+    gunicorn "assistant.web:create_app()"
+
+One app factory; configuration from the environment (assistant.config), or ``test_config`` in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+
+from ..config import Config, load_config
+from ..store import check_schema, make_engine, session_factory
+from . import api, console, errors, security, widget
+from .i18n import init_i18n
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` may hold ``CONFIG`` (an assistant.config.Config) and Flask keys."""
+    app = Flask(__name__)
+    config: Config = (test_config or {}).get("CONFIG") or load_config()
+    app.config.from_mapping(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+        JSON_SORT_KEYS=False,
+        DPO_CONFIG=config,
+    )
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "CONFIG"})
+    engine = make_engine(config.database_url)
+    check_schema(engine)
+    app.extensions["db_factory"] = session_factory(engine)
+    app.extensions["db_engine"] = engine
+
+    if config.is_production:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = secrets.token_hex(6)
+
+    @app.after_request
+    def _no_cache_for_private_pages(response):  # type: ignore[no-untyped-def]
+        if not request.path.startswith(("/widget", "/static")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    if app.config.get("PRELOAD_MODELS", True):  # each worker loads them at start, not on a visitor's question
+        from ..chat import get_engine
+        from ..nlp.analyze import get_analyzer
+
+        get_analyzer()
+        get_engine()
+
+    errors.init_app(app)
+    security.init_app(app)
+    init_i18n(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(widget.bp)
+    return app

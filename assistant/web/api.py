@@ -1,0 +1,382 @@
+"""The JSON API, versioned under /api/v1; documented at /api/openapi.json (kept true by a test)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select, text
+
+from ..cases import extend_deadline, latest_classification, suggested_reply
+from ..mime import MessageParseError, parse_message
+from ..replies import ReplyContext, compose_reply
+from ..store import AuditEvent, Case, CaseStatus, Message, OutboxItem, ReplyStatus, repo
+from .db import get_db
+from .errors import ApiError
+from .openapi import SPEC
+from .security import api_login_required, current_user, rate_limited
+
+bp = Blueprint("api", __name__)
+MAX_TEXT = 200_000
+MAX_QUESTION = 1000
+
+
+def _json_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(415, "send application/json")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "the body is not a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApiError(422, f"'{key}' must be a string")
+    if required and not value.strip():
+        raise ApiError(422, f"'{key}' is required")
+    if len(value) > limit:
+        raise ApiError(413, f"'{key}' is longer than {limit} characters")
+    return value
+
+
+def _message_input() -> tuple[str, str, bool]:
+    """(subject, body, has_id_document) from JSON {subject, body} or {raw}, or a raw message/rfc822 body."""
+    if request.mimetype == "message/rfc822":
+        raw = request.get_data()
+    else:
+        data = _json_body()
+        if "raw" in data:
+            raw = _text(data, "raw", required=True).encode("utf-8", errors="replace")
+        else:
+            subject, body = _text(data, "subject"), _text(data, "body")
+            if not (subject.strip() or body.strip()):
+                raise ApiError(422, "'subject' or 'body' is required")
+            return subject, body, bool(data.get("has_id_document"))
+    try:
+        parsed = parse_message(raw)
+    except MessageParseError as exc:
+        raise ApiError(422, f"unreadable message: {exc}") from None
+    return parsed.subject, parsed.body_text, parsed.has_id_document
+
+
+def get_case(case_id: int) -> Case:
+    case = get_db().get(Case, case_id)
+    if case is None:
+        raise ApiError(404, f"no case {case_id}")
+    return case
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    today = date.today()
+    return {
+        "id": case.id,
+        "rights": list(case.rights),
+        "language": case.language,
+        "status": case.status,
+        "received_on": case.received_on.isoformat(),
+        "deadline": case.deadline.isoformat(),
+        "days_left": (case.deadline - today).days,
+        "extended": case.extended,
+        "requester": {
+            "name": case.requester_name,
+            "email": case.requester_email,
+            "id_number": case.id_number,
+            "id_number_valid": case.id_number_valid,
+            "policy_number": case.policy_number,
+        },
+        "mailboxes": list(case.mailboxes),
+    }
+
+
+def case_detail(case: Case) -> dict[str, Any]:
+    session = get_db()
+    message = session.get(Message, case.message_pk)
+    classification = latest_classification(session, message)
+    reply, suggestion = suggested_reply(session, case)
+    detail = case_summary(case)
+    detail["message"] = {
+        "subject": message.subject,
+        "from": message.from_addr,
+        "date": message.received_at.isoformat(),
+        "body_text": message.body_text,
+        "body_html": message.body_html,  # body_html is nh3-sanitised
+        "attachments": message.attachments,
+        "has_id_document": message.has_id_document,
+    }
+    detail["classification"] = (
+        {
+            "labels": classification.labels,
+            "scores": classification.scores,
+            "evidence": classification.evidence,
+            "entities": classification.entities,
+            "model_version": classification.model_version,
+        }
+        if classification
+        else None
+    )
+    detail["reply"] = {
+        "id": reply.id,
+        "status": reply.status,
+        "subject": reply.subject,
+        "body": reply.body_final or reply.body_suggested,
+        "citations": reply.citations,
+        "placeholders": suggestion.placeholders,
+        "notes": suggestion.notes,
+    }
+    return detail
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():  # type: ignore[no-untyped-def]
+    checks = {}
+    try:
+        get_db().execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "unreachable"
+    from ..nlp.analyze import _analyzer
+
+    checks["model"] = "loaded" if _analyzer is not None else "not loaded"
+    ready = checks["database"] == "ok"
+    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+
+
+@bp.get("/api/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(SPEC)
+
+
+@bp.post("/api/v1/analyze")
+@api_login_required()
+def analyze_message():  # type: ignore[no-untyped-def]
+    from ..nlp.analyze import analyze
+
+    subject, body, _ = _message_input()
+    return jsonify(analyze(subject, body).to_dict())
+
+
+@bp.post("/api/v1/suggest-reply")
+@api_login_required()
+def suggest_reply():  # type: ignore[no-untyped-def]
+    from ..nlp.analyze import analyze
+
+    subject, body, has_id = _message_input()
+    received = date.today()
+    if request.is_json and (raw := (request.get_json(silent=True) or {}).get("received")):
+        try:
+            received = date.fromisoformat(str(raw))
+        except ValueError:
+            raise ApiError(422, "'received' must be a date (YYYY-MM-DD)") from None
+    analysis = analyze(subject, body)
+    return jsonify(
+        compose_reply(ReplyContext.from_analysis(analysis, received=received, has_id_document=has_id)).to_dict()
+    )
+
+
+@bp.route("/api/v1/chat", methods=["POST", "OPTIONS"])
+@rate_limited
+def chat():  # type: ignore[no-untyped-def]
+    if request.method == "OPTIONS":  # CORS preflight; headers added in security.init_app
+        return Response(status=204)
+    from ..chat import answer
+
+    data = _json_body()
+    question = _text(data, "question", required=True, limit=MAX_QUESTION)
+    lang = data.get("lang")
+    history = data.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ApiError(422, "'history' must be a list of strings")
+    result = answer(question, lang if isinstance(lang, str) else None, [h[:MAX_QUESTION] for h in history[-5:]])
+    return jsonify(result.to_dict())  # the question itself is neither stored nor logged
+
+
+@bp.get("/api/v1/cases")
+@api_login_required()
+def list_cases():  # type: ignore[no-untyped-def]
+    args = request.args
+    deadline_before = None
+    if args.get("deadline_before"):
+        try:
+            deadline_before = date.fromisoformat(args["deadline_before"])
+        except ValueError:
+            raise ApiError(422, "'deadline_before' must be a date (YYYY-MM-DD)") from None
+    status = args.get("status") or None
+    if status and status not in CaseStatus.ALL:
+        raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
+    cases = repo.list_cases(
+        get_db(),
+        label=args.get("label") or None,
+        language=args.get("language") or None,
+        status=status,
+        deadline_before=deadline_before,
+    )
+    return jsonify({"cases": [case_summary(c) for c in cases]})
+
+
+@bp.get("/api/v1/cases/<int:case_id>")
+@api_login_required()
+def get_one(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    detail = case_detail(case)
+    repo.audit(session, current_user().username, "case_viewed", case_id=case.id, via="api")
+    session.commit()
+    return jsonify(detail)
+
+
+@bp.patch("/api/v1/cases/<int:case_id>")
+@api_login_required()
+def update_case(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    status = _json_body().get("status")
+    if status not in CaseStatus.ALL:
+        raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
+    set_status(case, status, current_user().username)
+    session.commit()
+    return jsonify(case_summary(case))
+
+
+def set_status(case: Case, status: str, actor: str) -> None:
+    if case.status == status:
+        raise ApiError(409, f"the case is already {status}")
+    previous = case.status
+    case.status = status
+    case.closed_at = datetime.now(UTC) if status == CaseStatus.CLOSED else None
+    repo.audit(get_db(), actor, "status_changed", case_id=case.id, previous=previous, status=status)
+
+
+@bp.post("/api/v1/cases/<int:case_id>/extend")
+@api_login_required()
+def extend(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    if case.extended:
+        raise ApiError(409, "the deadline was already extended (GDPR Art. 12(3) allows it once, by two months)")
+    letter = extend_deadline(session, case, current_user().username)
+    session.commit()
+    return jsonify({"case": case_summary(case), "letter": letter.to_dict()})
+
+
+@bp.put("/api/v1/cases/<int:case_id>/reply")
+@api_login_required()
+def edit_reply(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    body = _text(_json_body(), "body", required=True)
+    save_reply_edit(case, body, current_user().username)
+    session.commit()
+    return jsonify(case_detail(case)["reply"])
+
+
+def save_reply_edit(case: Case, body: str, actor: str) -> None:
+    reply, _ = suggested_reply(get_db(), case)
+    if reply.status == ReplyStatus.APPROVED:
+        raise ApiError(409, "the reply is already approved")
+    reply.body_final = body
+    reply.status = ReplyStatus.EDITED
+    repo.audit(get_db(), actor, "reply_edited", case_id=case.id, reply_id=reply.id)
+
+
+@bp.post("/api/v1/cases/<int:case_id>/reply/approve")
+@api_login_required()
+def approve(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    data = _json_body() if request.data else {}
+    item = approve_reply(case, _text(data, "body") or None, current_user().username)
+    session.commit()
+    return jsonify({"outbox_id": item.id, "draft_message_id": item.draft_message_id, "status": item.status}), 202
+
+
+def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
+    session = get_db()
+    reply, _ = suggested_reply(session, case)
+    if reply.status == ReplyStatus.APPROVED:
+        raise ApiError(409, "the reply is already approved")
+    text_to_send = body or reply.body_final or reply.body_suggested
+    if "[[" in text_to_send:
+        raise ApiError(422, "the reply still has [[placeholders]] to complete")
+    account = case.mailboxes[0] if case.mailboxes else ""
+    item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
+    if case.status == CaseStatus.OPEN or case.status == CaseStatus.WAITING_ID:
+        case.status = CaseStatus.ANSWERED
+    repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
+    return item
+
+
+REGISTER_COLUMNS = [
+    "case_id",
+    "received_on",
+    "deadline",
+    "extended",
+    "rights",
+    "language",
+    "status",
+    "requester_name",
+    "id_number_valid",
+    "mailboxes",
+    "closed_at",
+]
+
+
+def register_rows() -> list[list[str]]:
+    rows = []
+    for case in get_db().scalars(select(Case).order_by(Case.id)):
+        rows.append(
+            [
+                str(case.id),
+                case.received_on.isoformat(),
+                case.deadline.isoformat(),
+                str(case.extended),
+                " ".join(case.rights),
+                case.language,
+                case.status,
+                case.requester_name or "",
+                "" if case.id_number_valid is None else str(case.id_number_valid),
+                " ".join(case.mailboxes),
+                case.closed_at.isoformat() if case.closed_at else "",
+            ]
+        )
+    return rows
+
+
+@bp.get("/api/v1/register.csv")
+@api_login_required()
+def register_csv():  # type: ignore[no-untyped-def]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(REGISTER_COLUMNS)
+    writer.writerows(register_rows())
+    session = get_db()
+    repo.audit(session, current_user().username, "register_exported")
+    session.commit()
+    return Response(
+        buffer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=register.csv"}
+    )
+
+
+@bp.get("/api/v1/audit")
+@api_login_required(role="admin")
+def audit_log():  # type: ignore[no-untyped-def]
+    events = get_db().scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500))
+    return jsonify(
+        {
+            "events": [
+                {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "case_id": e.case_id, "detail": e.detail}
+                for e in events
+            ]
+        }
+    )

@@ -1,0 +1,74 @@
+"""Errors as JSON for the API ({"error": code, "message": ...}), as a short page for the console.
+
+No stack trace ever leaves the server: unexpected errors are logged with the request id only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("assistant.web")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """Raise from a view to answer with a JSON error (or an HTML page in the console)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    if wants_json():
+        response = jsonify({"error": CODES.get(status, "error"), "message": message})
+    else:
+        response = render_template("error.html", status=status, message=message)
+    if isinstance(response, str):
+        from flask import make_response
+
+        response = make_response(response)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
+        return error_response(exc.status, exc.message, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        message = {413: "the request is larger than allowed"}.get(exc.code or 500, exc.description or exc.name)
+        headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+        return error_response(exc.code or 500, message, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error in request %s", g.get("request_id", "?"))
+        return error_response(500, f"internal error (request {g.get('request_id', '?')})")
