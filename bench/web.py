@@ -127,8 +127,7 @@ def main() -> int:
         print("wrk missing: apt-get install wrk (make bench installs it)", file=sys.stderr)
         return 1
 
-    from assistant.store import make_engine, session_factory, transaction, upgrade
-    from assistant.store import repo
+    from assistant.store import make_engine, repo, session_factory, transaction, upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-web."))
     url = f"sqlite:///{workdir / 'web.sqlite3'}"
