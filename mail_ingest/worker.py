@@ -39,6 +39,7 @@ class SyncStats:
     marked: int = 0
     drafts: int = 0
     uidvalidity_resets: int = 0
+    purged: int = 0
     folders: dict[str, int] = field(default_factory=dict)
 
 
@@ -73,6 +74,8 @@ class AccountWorker:
         stats.drafts = outbox.drain(
             self.factory, box, account_address=self.account.address, accept_any=self.drain_all_outbox
         )
+        with transaction(self.factory) as session:  # data minimisation: bodies are kept only so long
+            stats.purged = repo.purge_old_bodies(session, self.config.body_retention_days)
         return stats
 
     def _sync_folder(self, box: Mailbox, folder: str, stats: SyncStats) -> int:
