@@ -1,4 +1,5 @@
-"""Approved replies become threaded drafts in the account's Drafts folder, exactly once.
+"""Approved replies become threaded drafts in the account's Drafts folder, exactly once,
+or are sent by SMTP where SMTP_HOST is configured (at most once).
 
 The web process only writes outbox rows; this worker, which holds the IMAP credentials, drains
 them. Exactly once: before APPEND the Drafts folder is searched for the draft's Message-ID, so a
@@ -7,6 +8,8 @@ worker that died between APPEND and marking the row done does not write a second
 
 from __future__ import annotations
 
+import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -16,6 +19,7 @@ from email.utils import format_datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.cases import reply_subject
+from assistant.config import Config
 from assistant.store import Case, Message, OutboxItem, OutboxStatus, Reply, repo, transaction
 
 from .imap import Mailbox
@@ -63,6 +67,57 @@ def draft_for(session: Session, item: OutboxItem, from_addr: str) -> Draft:
         in_reply_to=original.message_id,
         references=tuple(original.references or ()),
     )
+
+
+def send_smtp(config: Config, raw: bytes, from_addr: str, to_addr: str) -> None:
+    """Send one message (STARTTLS when offered, login when a user is configured)."""
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30) as smtp:
+        smtp.ehlo()
+        if smtp.has_extn("starttls"):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if config.smtp_user:
+            smtp.login(config.smtp_user, config.smtp_password)
+        smtp.sendmail(from_addr, [to_addr], raw)
+
+
+def drain_smtp(
+    factory: sessionmaker[Session], box: Mailbox, config: Config, *, account_address: str, accept_any: bool = False
+) -> int:
+    """Send the pending replies of this account by SMTP, at most once, and file a copy in Sent.
+
+    An SMTP server cannot be asked whether it already took a message, so the row is marked
+    'sending' before the send: a worker that dies mid-send leaves it for a human, never resends.
+    """
+    with transaction(factory) as session:
+        items = [i for i in repo.pending_outbox(session, limit=50) if accept_any or i.account == account_address]
+        batch = []
+        for item in items:
+            draft = draft_for(session, item, account_address)
+            batch.append((item.id, draft, compose_draft(draft)))
+            item.status = OutboxStatus.SENDING
+            item.attempts += 1
+    done = 0
+    for item_id, draft, raw in batch:
+        try:
+            send_smtp(config, raw, draft.from_addr, draft.to_addr)
+        except (OSError, smtplib.SMTPException) as exc:
+            with transaction(factory) as session:
+                item = session.get(OutboxItem, item_id)
+                item.status = OutboxStatus.FAILED
+                item.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("sending reply %s failed: %s", item_id, type(exc).__name__)
+            continue
+        box.ensure_folder("Sent")
+        box.append_once("Sent", raw, draft.message_id, flags=(b"\\Seen",))
+        with transaction(factory) as session:
+            item = session.get(OutboxItem, item_id)
+            item.status = OutboxStatus.DONE
+            item.done_at = datetime.now(UTC)
+            reply = session.get(Reply, item.reply_id)
+            repo.audit(session, "worker", "reply_sent", case_id=reply.case_id)
+        done += 1
+    return done
 
 
 def drain(factory: sessionmaker[Session], box: Mailbox, *, account_address: str, accept_any: bool = False) -> int:

@@ -71,9 +71,14 @@ class AccountWorker:
         while done := self.pipeline.classify_pending(limit=200):
             stats.classified += done
         stats.marked = self._mark(box)
-        stats.drafts = outbox.drain(
-            self.factory, box, account_address=self.account.address, accept_any=self.drain_all_outbox
-        )
+        if self.config.smtp_host:
+            stats.drafts = outbox.drain_smtp(
+                self.factory, box, self.config, account_address=self.account.address, accept_any=self.drain_all_outbox
+            )
+        else:
+            stats.drafts = outbox.drain(
+                self.factory, box, account_address=self.account.address, accept_any=self.drain_all_outbox
+            )
         with transaction(self.factory) as session:  # data minimisation: bodies are kept only so long
             stats.purged = repo.purge_old_bodies(session, self.config.body_retention_days)
         return stats

@@ -346,3 +346,61 @@ def test_pipeline_store_is_idempotent(factory):
     assert first == again
     assert pipeline.classify_pending() == 1
     assert pipeline.classify_pending() == 0
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def test_replies_are_sent_by_smtp_at_most_once_when_configured(mailboxes, factory):
+    from aiosmtpd.controller import Controller
+    from servers import free_port
+
+    sink = SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        client = connect(mailboxes, "derechos")
+        original = mail(1)
+        client.append("INBOX", original)
+        config = config_for(mailboxes, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+        Worker(config, factory).run_once()
+        item = _approve_first_reply(factory, "derechos@test.local")
+        Worker(config, factory).run_once()
+        Worker(config, factory).run_once()
+        assert len(sink.envelopes) == 1, "sent once, never again"
+        envelope = sink.envelopes[0]
+        assert envelope.rcpt_tos == ["ana.gil@example.net"]
+        sent = BytesParser(policy=default_policy).parsebytes(envelope.content)
+        assert sent["In-Reply-To"] == BytesParser(policy=default_policy).parsebytes(original)["Message-ID"]
+        assert sent["Message-ID"] == item.draft_message_id
+        client.select_folder("Sent")
+        assert len(client.search(["HEADER", "Message-ID", item.draft_message_id])) == 1
+        with factory() as session:
+            assert session.get(OutboxItem, item.id).status == "done"
+        client.logout()
+    finally:
+        controller.stop()
+
+
+def test_smtp_failure_is_recorded_not_retried_blindly(mailboxes, factory):
+    from servers import free_port
+
+    client = connect(mailboxes, "derechos")
+    client.append("INBOX", mail(1))
+    config = config_for(mailboxes, SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()))  # nothing listens
+    Worker(config, factory).run_once()
+    item = _approve_first_reply(factory, "derechos@test.local")
+    Worker(config, factory).run_once()
+    with factory() as session:
+        stored = session.get(OutboxItem, item.id)
+        assert stored.status == "failed" and "Refused" in stored.last_error
+    client.logout()

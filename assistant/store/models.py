@@ -206,6 +206,7 @@ class Reply(Base):
 
 class OutboxStatus:
     PENDING = "pending"
+    SENDING = "sending"  # SMTP: handed over or about to be; never retried automatically
     DONE = "done"
     FAILED = "failed"
 
