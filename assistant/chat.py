@@ -21,20 +21,10 @@ from knowledge.text import fold
 
 from .nlp.entities import extract_entities
 from .nlp.language import detect_language
+from .replies import RIGHT_ORDER
 
 ANSWER_LANGUAGES = ("es", "fr", "en")
-RIGHT_LABELS = (
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "portability",
-    "objection",
-    "objection_marketing",
-    "consent_withdrawal",
-    "automated_decision",
-    "complaint",
-)
+RIGHT_LABELS = tuple(r for r in RIGHT_ORDER if r != "information")  # the rights a visitor can exercise
 MIN_SCORE = 2.5  # BM25 below this is not an answer (chosen on the dev half of corpus/chat_questions.yaml)
 MIN_COVERAGE = 0.4  # share of the question's content words the entry must contain
 SECOND_ENTRY_RATIO = 0.75  # a clause and a rule this close in score are both quoted

@@ -20,21 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(fn, items, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        for item in items:
-            start = time.perf_counter()
-            fn(item)
-            times.append(time.perf_counter() - start)
-    return times
+from common import percentile, timed  # noqa: E402
 
 
 def main() -> int:

@@ -17,25 +17,13 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-PADDING = (
-    "\n\nEl 12/03/2025, Atención al Cliente <clientes@example.com> escribió:\n"
-    + "\n".join(
-        "> Gracias por contactar con nosotros. Su consulta ha sido registrada con el número 4481." for _ in range(8)
-    )
-    + "\n\nAVISO LEGAL: Este mensaje y sus anexos son confidenciales y se dirigen exclusivamente a su destinatario. "
-    "Le informamos de que puede ejercer sus derechos de acceso, rectificación y supresión ante el responsable. "
-) * 3
-
-
-def pad(body: str, size: int = 2048) -> str:
-    text = body + PADDING
-    return text[:size]
+from common import pad, percentile, timed  # noqa: E402
 
 
 def measure_load() -> dict[str, float]:
@@ -54,21 +42,6 @@ def measure_load() -> dict[str, float]:
         "first_call_s": float(first),
         "rss_after_load_mb": int(rss_kb) / 1024,
     }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(fn, items, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        for item in items:
-            t = time.perf_counter()
-            fn(item)
-            times.append(time.perf_counter() - t)
-    return times
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from classifier import pad  # noqa: E402
+from common import pad  # noqa: E402
 from servers import DovecotServer  # noqa: E402
 
 

@@ -42,7 +42,7 @@ def analyze_bodies() -> list[dict[str, str]]:
     from assistant.nlp.train import load_corpus
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from classifier import pad
+    from common import pad
 
     rows = load_corpus(split="test")[:60]
     return [{"subject": r["subject"], "body": pad(r["body"])} for r in rows]  # ~2 KB: a mail with a quoted reply

@@ -91,33 +91,14 @@ class Pipeline:
                     new = _new_message(parse_message(raw), mailbox, received_at)
                 except MessageParseError as exc:
                     new = self._quarantine_record(raw, mailbox, received_at, str(exc))
-                message, created = repo.save_message(session, new)
-                if location is not None:
-                    repo.record_location(
-                        session,
-                        message,
-                        account=location.account,
-                        folder=location.folder,
-                        uidvalidity=location.uidvalidity,
-                        uid=location.uid,
-                    )
+                message, created = self._save_and_locate(session, new, location)
                 if not created:
                     self._refresh_case_mailboxes(session, message)
         except Exception as exc:  # a database or parser bug must not block the other messages
             log.exception("storing failed for a message; quarantined")
             with session.begin_nested():
-                message, _ = repo.save_message(
-                    session, self._quarantine_record(raw, mailbox, received_at, f"store failed: {type(exc).__name__}")
-                )
-                if location is not None:
-                    repo.record_location(
-                        session,
-                        message,
-                        account=location.account,
-                        folder=location.folder,
-                        uidvalidity=location.uidvalidity,
-                        uid=location.uid,
-                    )
+                record = self._quarantine_record(raw, mailbox, received_at, f"store failed: {type(exc).__name__}")
+                message, _ = self._save_and_locate(session, record, location)
         log.debug("stored %s (%s)", message_ref(message.message_id, message.content_sha256), message.status)
         return message
 
@@ -172,6 +153,20 @@ class Pipeline:
 
         self._analyzer_factory()
         get_engine()
+
+    @staticmethod
+    def _save_and_locate(session: Session, new: repo.NewMessage, location: Location | None) -> tuple[Message, bool]:
+        message, created = repo.save_message(session, new)
+        if location is not None:
+            repo.record_location(
+                session,
+                message,
+                account=location.account,
+                folder=location.folder,
+                uidvalidity=location.uidvalidity,
+                uid=location.uid,
+            )
+        return message, created
 
     @staticmethod
     def _quarantine_record(raw: bytes, mailbox: str, received_at: datetime | None, error: str) -> repo.NewMessage:
