@@ -7,8 +7,6 @@ composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,7 +73,3 @@ def extend_deadline(session: Session, case: Case, actor: str) -> SuggestedReply:
     case.deadline = deadline(case.received_on, extended=True)
     repo.audit(session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat())
     return extension_letter(reply_context(session, case))
-
-
-def days_left(case: Case, today: date) -> int:
-    return (case.deadline - today).days

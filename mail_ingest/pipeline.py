@@ -87,10 +87,7 @@ class Pipeline:
         """Save one raw message (or its quarantine record) and where it sits; never raises for bad input."""
         try:
             with session.begin_nested():
-                try:
-                    new = _new_message(parse_message(raw), mailbox, received_at)
-                except MessageParseError as exc:
-                    new = self._quarantine_record(raw, mailbox, received_at, str(exc))
+                new = self._parse_or_quarantine(raw, mailbox, received_at)
                 message, created = self._save_and_locate(session, new, location)
                 if not created:
                     self._refresh_case_mailboxes(session, message)
@@ -114,15 +111,7 @@ class Pipeline:
     ) -> None:
         """Store a fetched batch (raw, uid, internal date) of one folder: one lookup and one flush for
         the batch; if anything in it fails, each message takes the one-by-one path of ``store``."""
-        news = []
-        for raw, _, received_at in items:
-            try:
-                news.append(_new_message(parse_message(raw), mailbox, received_at))
-            except MessageParseError as exc:
-                news.append(self._quarantine_record(raw, mailbox, received_at, str(exc)))
-            except Exception as exc:  # a parser bug: keep the message, never block the batch
-                log.exception("parsing failed; quarantined")
-                news.append(self._quarantine_record(raw, mailbox, received_at, f"parse failed: {type(exc).__name__}"))
+        news = [self._parse_or_quarantine(raw, mailbox, received_at) for raw, _, received_at in items]
         try:
             with session.begin_nested():
                 saved = repo.save_messages(session, news)
@@ -153,6 +142,16 @@ class Pipeline:
 
         self._analyzer_factory()
         get_engine()
+
+    def _parse_or_quarantine(self, raw: bytes, mailbox: str, received_at: datetime | None) -> repo.NewMessage:
+        """The message to store: parsed, or a quarantine record carrying why it could not be."""
+        try:
+            return _new_message(parse_message(raw), mailbox, received_at)
+        except MessageParseError as exc:
+            return self._quarantine_record(raw, mailbox, received_at, str(exc))
+        except Exception as exc:  # a parser bug: keep the message, never block the others
+            log.exception("parsing failed; quarantined")
+            return self._quarantine_record(raw, mailbox, received_at, f"parse failed: {type(exc).__name__}")
 
     @staticmethod
     def _save_and_locate(session: Session, new: repo.NewMessage, location: Location | None) -> tuple[Message, bool]:

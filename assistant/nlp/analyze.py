@@ -85,10 +85,7 @@ class Analyzer:
         detect_language("warm-up")  # loads the language model now, not on the first request
 
     def prepare(self, subject: str, body: str) -> tuple[str, CleanText, list[Match], list[Match]]:
-        if looks_like_html(body):
-            body = html_to_text(body)
-        body = body[:MAX_CHARS]
-        cleaned = clean(body)
+        body, cleaned = readable_body(body)
         is_reply = bool(REPLY_PREFIX.match(subject))
         subject_text = THREAD_PREFIX.sub("", subject)
         offset = len(subject) - len(subject_text)
@@ -150,11 +147,19 @@ def _model_text(subject: str, cleaned: CleanText) -> str:
     return " ".join(w[:STEM] for w, _, _ in words(heading + "\n" + cleaned.compact))
 
 
-def model_input(subject: str, body: str) -> str:
-    """The categoriser's input for a raw message; training uses exactly this."""
+def readable_body(body: str) -> tuple[str, CleanText]:
+    """(the body as text, capped; the same with quotes, signatures and disclaimers blanked).
+
+    Training and inference both read a message through this one function."""
     if looks_like_html(body):
         body = html_to_text(body)
-    return _model_text(subject, clean(body[:MAX_CHARS]))
+    body = body[:MAX_CHARS]
+    return body, clean(body)
+
+
+def model_input(subject: str, body: str) -> str:
+    """The categoriser's input for a raw message; training uses exactly this."""
+    return _model_text(subject, readable_body(body)[1])
 
 
 def _shift(m: Match, offset: int, *, weak: bool) -> Match:

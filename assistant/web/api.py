@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select, text
 
 from ..cases import extend_deadline, latest_classification, suggested_reply
+from ..deadlines import days_left
 from ..mime import MessageParseError, parse_message
 from ..replies import ReplyContext, compose_reply
 from ..store import AuditEvent, Case, CaseStatus, Message, OutboxItem, ReplyStatus, repo
@@ -82,7 +83,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "status": case.status,
         "received_on": case.received_on.isoformat(),
         "deadline": case.deadline.isoformat(),
-        "days_left": (case.deadline - today).days,
+        "days_left": days_left(case.deadline, today),
         "extended": case.extended,
         "requester": {
             "name": case.requester_name,
