@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -198,11 +198,17 @@ class LexiconMatcher:
                 return None
         return position
 
+    @staticmethod
+    def _before(tokens: Sequence[Token], i: int, window: int, unit: str) -> Iterator[int]:
+        """Indices of up to ``window`` tokens before ``i`` in the same clause or sentence, nearest first."""
+        key = getattr(tokens[i], unit)
+        for j in range(i - 1, max(-1, i - window - 1), -1):
+            if getattr(tokens[j], unit) != key:
+                return
+            yield j
+
     def _negated(self, tokens: Sequence[Token], i: int) -> bool:
-        clause = tokens[i].clause
-        for j in range(i - 1, max(-1, i - NEGATION_WINDOW - 1), -1):
-            if tokens[j].clause != clause:
-                break
+        for j in self._before(tokens, i, NEGATION_WINDOW, "clause"):
             if tokens[j].word in self.lexicon.negators:
                 follower = tokens[j + 1].word if j + 1 < len(tokens) else ""
                 return follower not in self.lexicon.cessation  # "ya no quiero": stopping is asking
@@ -210,20 +216,14 @@ class LexiconMatcher:
 
     def _hedged(self, tokens: Sequence[Token], i: int) -> bool:
         """A reservation or condition earlier in the sentence ("me reservo el derecho a...")."""
-        sentence = tokens[i].sentence
-        for j in range(i - 1, max(-1, i - VERB_WINDOW - 1), -1):
-            if tokens[j].sentence != sentence:
-                break
-            word = tokens[j].word
-            if word in self.hedge_literals or word.startswith(self.hedge_prefixes):
-                return True
-        return False
+        return any(
+            tokens[j].word in self.hedge_literals or tokens[j].word.startswith(self.hedge_prefixes)
+            for j in self._before(tokens, i, VERB_WINDOW, "sentence")
+        )
 
     def _has_request_verb(self, tokens: Sequence[Token], i: int) -> bool:
         sentence = tokens[i].sentence
-        for j in range(i - 1, max(-1, i - VERB_WINDOW - 1), -1):
-            if tokens[j].sentence != sentence:
-                break
+        for j in self._before(tokens, i, VERB_WINDOW, "sentence"):
             word = tokens[j].word
             if word in self.verb_literals or word.startswith(self.verb_prefixes):
                 before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
