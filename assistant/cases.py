@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .deadlines import deadline
+from .mime import THREAD_PREFIX
 from .replies import ReplyContext, SuggestedReply, compose_reply, extension_letter
 from .store import Case, Classification, Message, Reply, repo
 
@@ -40,11 +41,12 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
 
 
 def reply_subject(subject: str) -> str:
-    """ "Re: " once, whatever prefixes the thread already carries."""
-    import re
+    """ "Re: " once, whatever prefixes the thread already carries.
 
-    stripped = re.sub(r"^\s*((re|rv|aw|sv|fw|fwd|tr|wg)\s*(\[\d+\])?\s*:\s*)+", "", subject, flags=re.IGNORECASE)
-    return f"Re: {stripped}".strip()
+    >>> reply_subject("RE: Fwd: R: Supresión")
+    'Re: Supresión'
+    """
+    return f"Re: {THREAD_PREFIX.sub('', subject)}".strip()
 
 
 def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply]:

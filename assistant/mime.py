@@ -35,6 +35,8 @@ ID_DOCUMENT_NAME = re.compile(
     re.IGNORECASE,
 )
 ID_DOCUMENT_TYPES = ("image/", "application/pdf")
+# "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:" ... as mail clients prefix a thread's subject.
+THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 class MessageParseError(ValueError):

@@ -146,3 +146,20 @@ def test_extension_letter():
     assert letter.placeholders == [
         {"key": "extension_reason", "explanation": KB.templates["fr"].placeholders["extension_reason"]}
     ]
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Supresión", "Re: Supresión"),
+        ("RE: Fwd: Supresión", "Re: Supresión"),
+        ("R: consulta", "Re: consulta"),
+        ("ENC: pedido", "Re: pedido"),
+        ("Re[2]: datos", "Re: datos"),
+        ("", "Re:"),
+    ],
+)
+def test_reply_subject_prefixes_re_once(subject, expected):
+    from assistant.cases import reply_subject
+
+    assert reply_subject(subject) == expected
