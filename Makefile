@@ -34,7 +34,7 @@ run: install
 	@echo "  DPO Assistant demo:  http://$(HOST):$(PORT)/    login: $(DEMO_USER) / $(DEMO_PASSWORD)"
 	@echo "  Chat widget demo:    http://$(HOST):$(PORT)/widget/demo"
 	@echo ""
-	@$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - "assistant.web:create_app()"
+	@$(BIN)/gunicorn -c python:assistant.web.serving --bind $(HOST):$(PORT) "assistant.web:create_app()"
 
 lint: install
 	@$(BIN)/ruff check .

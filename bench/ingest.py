@@ -67,7 +67,7 @@ def main() -> int:
     process = psutil.Process()
     analyzer = get_analyzer()  # loaded before any timing, as in a running worker
     from assistant.chat import get_engine
-    from mail_ingest.worker import freeze_heap
+    from assistant.warm import freeze_heap
 
     get_engine()
     freeze_heap()  # as the worker does after loading: both measurements run on the same heap

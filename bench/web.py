@@ -8,14 +8,14 @@ ceiling: wrk at concurrency 2 (latency p99) and 16 (errors, throughput). In the 
 in-process rate of the same analyze()/answer() calls in 2 processes. Last line: one JSON object
 with analyze_ratio, chat_ratio, analyze_p99_ms, chat_p99_ms.
 
-BENCH_GUNICORN_ARGS adds gunicorn options for experiments, e.g. "--worker-class gthread --threads 2"
-(keep-alive): on the shared 2-core machine it measured 0.571 and 0.436 chat_ratio against 0.478 and
-0.477 for sync workers in back-to-back runs, so the default stays sync.
+The server runs with the service's own settings (assistant/web/serving.py, as in the Procfile);
+GUNICORN_CMD_ARGS overrides them for an experiment, e.g. GUNICORN_CMD_ARGS="--worker-class sync".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -27,12 +27,12 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-GUNICORN_EXTRA = os.environ.get("BENCH_GUNICORN_ARGS", "").split()
 QUESTIONS = [
     "¿Cuánto tiempo guardan mi currículum?",
     "Who is your data protection officer?",
@@ -103,6 +103,9 @@ def _in_process(kind: str, seconds: float, queue: multiprocessing.Queue) -> None
         def call(i: int) -> None:
             chat.answer(QUESTIONS[i % len(QUESTIONS)])
 
+    from assistant.warm import freeze_heap
+
+    freeze_heap()  # as each gunicorn worker does after loading: both measurements run on the same heap
     for i in range(20):
         call(i)
     count, start = 0, time.perf_counter()
@@ -124,6 +127,36 @@ def in_process_rate(kind: str, seconds: float, processes: int = 2) -> float:
     return sum(rates)
 
 
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str], cwd: Path = ROOT) -> Iterator[str]:
+    """The app under the service's gunicorn settings (2 workers) on a loopback port; yields its base URL."""
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "-c", "python:assistant.web.serving", "--workers", "2"),
+            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning", app),
+        ],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit("gunicorn exited before it was ready; see its log above")
+            try:
+                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
@@ -140,57 +173,30 @@ def main() -> int:
     upgrade(engine)
     with transaction(session_factory(engine)) as session:
         token = repo.issue_api_token(session, repo.create_user(session, "bench", "bench-password"))
-    port = 18000 + os.getpid() % 1000
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "CHAT_RATE_LIMIT_PER_MINUTE": "100000"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            *GUNICORN_EXTRA,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "assistant.web:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit("gunicorn exited before it was ready; see its log above")
-            try:
-                if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+    s = args.seconds
+    with gunicorn("assistant.web:create_app()", env) as base:
         analyze_lua, chat_lua = workdir / "analyze.lua", workdir / "chat.lua"
         lua_script(analyze_lua, [json.dumps(b) for b in analyze_bodies()], token)
         lua_script(chat_lua, [json.dumps({"question": q}) for q in QUESTIONS], None)
         for script, path in ((analyze_lua, "/api/v1/analyze"), (chat_lua, "/api/v1/chat")):
             run_wrk(base + path, 2, 2, script)  # warm-up
-        s = args.seconds
         health = run_wrk(base + "/healthz", 16, s)
         analyze_c2 = run_wrk(base + "/api/v1/analyze", 2, s, analyze_lua)
         analyze_c16 = run_wrk(base + "/api/v1/analyze", 16, s, analyze_lua)
         chat_c2 = run_wrk(base + "/api/v1/chat", 2, s, chat_lua)
         chat_c16 = run_wrk(base + "/api/v1/chat", 16, s, chat_lua)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with gunicorn("bare_chat:app", env, cwd=ROOT / "bench") as base:
+        run_wrk(base + "/", 2, 2, chat_lua)  # warm-up
+        bare_chat_c16 = run_wrk(base + "/", 16, s, chat_lua)
     analyze_inproc = in_process_rate("analyze", s)
     chat_inproc = in_process_rate("chat", s)
 
     figures = {
         "analyze_ratio": round(analyze_c16["rps"] / analyze_inproc, 3),
         "chat_ratio": round(chat_c16["rps"] / chat_inproc, 3),
+        # the same, for the least WSGI app that can answer (bench/bare_chat.py): the ceiling for chat_ratio
+        "bare_chat_ratio": round(bare_chat_c16["rps"] / chat_inproc, 3),
         "analyze_p99_ms": round(analyze_c2["p99_ms"], 2),
         "chat_p99_ms": round(chat_c2["p99_ms"], 2),
         "analyze_rps_c16": analyze_c16["rps"],
@@ -211,6 +217,7 @@ def main() -> int:
         f"/api/v1/chat:    c2 p99 {chat_c2['p99_ms']:.1f} ms; c16 {chat_c16['rps']:.0f} req/s, "
         f"{chat_c16['errors']} errors; in-process 2 procs {chat_inproc:.0f}/s"
     )
+    print(f"bare WSGI chat (no Flask): c16 {bare_chat_c16['rps']:.0f} req/s, {bare_chat_c16['errors']} errors")
     print(json.dumps(figures))
     return 0
 

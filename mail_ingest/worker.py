@@ -6,7 +6,6 @@ messages it covers, so a restart re-reads at most one uncommitted batch, which d
 
 from __future__ import annotations
 
-import gc
 import signal
 import threading
 import time
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.config import Config, ImapAccount
 from assistant.store import MessageLocation, repo, transaction
+from assistant.warm import freeze_heap
 from knowledge.base import load as load_knowledge
 
 from . import outbox
@@ -194,13 +194,6 @@ class AccountWorker:
                 log.warning("%s: %s; reconnecting in %.0fs", self.account.name, exc, backoff)
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-
-
-def freeze_heap() -> None:
-    """Move the models and indexes loaded at start out of the garbage collector's way: they live as
-    long as the process, and full collections over them cost ~15% of classification time."""
-    gc.collect()
-    gc.freeze()
 
 
 class Worker:

@@ -8,14 +8,14 @@ One app factory; configuration from the environment (assistant.config), or ``tes
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g
 
 from ..config import Config, load_config
 from ..store import check_schema, make_engine, session_factory
+from ..warm import load_models
 from . import api, console, errors, security, widget
 from .i18n import init_i18n
 
@@ -30,7 +30,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.is_production,
-        JSON_SORT_KEYS=False,
         DPO_CONFIG=config,
     )
     if test_config:
@@ -39,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     check_schema(engine)
     app.extensions["db_factory"] = session_factory(engine)
     app.extensions["db_engine"] = engine
+    app.json.sort_keys = False  # keys in the order the documents define them (and no sorting cost)
 
     if config.is_production:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -51,22 +51,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = secrets.token_hex(6)
-
-    @app.after_request
-    def _no_cache_for_private_pages(response):  # type: ignore[no-untyped-def]
-        if not request.path.startswith(("/widget", "/static")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     if app.config.get("PRELOAD_MODELS", True):  # each worker loads them at start, not on a visitor's question
-        from ..chat import get_engine
-        from ..nlp.analyze import get_analyzer
-
-        get_analyzer()
-        get_engine()
+        load_models()
 
     errors.init_app(app)
     security.init_app(app)

@@ -6,8 +6,9 @@ No stack trace ever leaves the server: unexpected errors are logged with the req
 from __future__ import annotations
 
 import logging
+import secrets
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("assistant.web")
@@ -70,5 +71,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
-        log.exception("unhandled error in request %s", g.get("request_id", "?"))
-        return error_response(500, f"internal error (request {g.get('request_id', '?')})")
+        request_id = secrets.token_hex(6)  # ties the user's report to the log line, which holds the trace
+        log.exception("unhandled error in request %s", request_id)
+        return error_response(500, f"internal error (request {request_id})")

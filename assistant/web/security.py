@@ -139,6 +139,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith(("/widget", "/static")):  # private pages and API answers: never cached
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.path == "/api/v1/chat":
             origin = request.headers.get("Origin")
             if origin and ("*" in allowed or origin in allowed):

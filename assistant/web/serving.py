@@ -1,0 +1,27 @@
+"""Gunicorn settings for the web service, read by the Procfile and bench/web.py alike:
+
+    gunicorn -c python:assistant.web.serving --bind 0.0.0.0:5000 "assistant.web:create_app()"
+
+Override any of them for an experiment with GUNICORN_CMD_ARGS (e.g. "--worker-class sync").
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..warm import freeze_heap
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Handlers are CPU-bound, so each worker runs one request at a time. Measured on 2 cores (bench/web.py):
+# gevent (keep-alive) lifted chat throughput by ~6% but put /healthz p99 at 95-150 ms and once chat p99
+# at 51 ms; gthread's keep-alive let one worker take all 16 connections (half the throughput).
+worker_class = "sync"
+# Liveness heartbeats are written once per request: keep them in memory, not on disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = None  # requests carry personal data in their paths; errors are logged by the app
+
+
+def post_worker_init(worker: Any) -> None:
+    """create_app() has loaded the models: take them out of the garbage collector's walks."""
+    freeze_heap()
