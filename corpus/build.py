@@ -7,6 +7,11 @@ assigned to train, dev or test first, and messages are composed only from cores 
 Frames (greetings, ID lines, disclaimers, quoted chains...) are shared, but no phrasing that
 carries a label is ever seen in training and again in test, so the scores are not inflated by
 near-duplicates. Dutch cores go to test only: they measure what the lexicon alone carries.
+
+`train_only` cores (in the same phrase files) go to train and nowhere else: counter-examples
+added after the split was fixed (insurance questions that look like privacy questions, more
+ways of asking about the policy). They are composed last, with their own random stream, so the
+dev and test messages stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -330,8 +335,30 @@ def build() -> list[dict]:
                     }
                 )
     rng.shuffle(messages)
+    messages += train_only_messages(phrases)
     for i, msg in enumerate(messages):
         msg["id"] = f"m{i:05d}"
+    return messages
+
+
+def train_only_messages(phrases: dict[str, dict]) -> list[dict]:
+    """Messages from the `train_only` cores: train split, own random stream (see the module doc)."""
+    rng = random.Random(SEED + 1)
+    extended = {}
+    for lang, data in phrases.items():
+        extra = data.get("train_only", {}).get("subjects", {})
+        subjects = {label: data["subjects"][label] + extra.get(label, []) for label in data["subjects"]}
+        extended[lang] = {**data, "subjects": subjects}
+    composer = Composer(extended, rng)
+    messages = []
+    for lang, data in sorted(phrases.items()):
+        for label, cores in sorted(data.get("train_only", {}).get("cores", {}).items()):
+            for i, text in enumerate(cores):
+                for _ in range(WEIGHTS[lang]):
+                    msg = composer.compose(lang, [label], [text], "train", ["train_only"])
+                    msg["cores"] = [f"{lang}.{label}.t{i}"]
+                    messages.append(msg)
+    rng.shuffle(messages)
     return messages
 
 

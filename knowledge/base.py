@@ -90,11 +90,15 @@ class Label:
 
 @dataclass(frozen=True)
 class LabelLexicon:
-    """Phrases that invoke one right: `request` phrases ask; `right` phrases name the right."""
+    """Phrases that invoke one right: `request` phrases ask; `right` phrases name the right.
+
+    `topic`, when given: words one of which the message must contain for the phrases to count as
+    strong (a generic "I have a question" asks about personal data only if the mail speaks of it)."""
 
     articles: tuple[str, ...]
     right: tuple[str, ...]
     request: tuple[str, ...]
+    topic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -369,6 +373,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
             articles=tuple(str(a) for a in entry.get("articles", [])),
             right=tuple(entry.get("right", [])),
             request=tuple(entry.get("request", [])),
+            topic=tuple(_words(entry, "topic")),
         )
     return Lexicon(
         negators=frozenset(_words(raw, "negators")),

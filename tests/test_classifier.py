@@ -142,6 +142,34 @@ def test_formal_access_letter_mentioning_other_rights_is_access_only():
     assert result.labels == ["access"]
 
 
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Consulta", "Tengo una duda: ¿cuánto tardan en mandar al perito después de un incendio en la cocina?"),
+        ("Question", "I have a question about my pet insurance: are the dog's vaccinations covered?"),
+        ("Question", "J'ai une question : combien de temps faut-il pour remplacer un pare-brise ?"),
+    ],
+)
+def test_a_question_about_insurance_is_not_a_privacy_question(subject: str, body: str):
+    result = analyze(subject, body)
+    assert result.labels == ["other"]
+    assert all(e.strength == "weak" for e in result.evidence.get("information", []))  # no personal-data topic
+
+
+def test_the_same_question_about_personal_data_is_one():
+    result = analyze("Consulta", "Tengo una duda: ¿cuánto tiempo guardan mis datos después de anular la póliza?")
+    assert result.labels == ["information"]
+    assert any(e.strength == "strong" for e in result.evidence["information"])
+
+
+def test_questions_inside_an_access_request_do_not_add_information():
+    body = (
+        "Conforme al artículo 15 del RGPD solicito acceso a mis datos personales. ¿Con quién comparten mis datos "
+        "y cuánto tiempo los conservan? ¿Cuál es la base legal del tratamiento?"
+    )
+    assert analyze("Derecho de acceso", body).labels == ["access"]
+
+
 def test_invalid_dni_is_flagged_not_dropped():
     result = analyze("", "Me llamo Pedro Ruiz Sanz, DNI 12345678A, y pido que borren mis datos.")
     ids = result.entities["id_numbers"]

@@ -74,6 +74,9 @@ class Analysis:
         return next((e for e in ids if e.valid), ids[0] if ids else None)
 
 
+NOT_A_RIGHT = ("information", "other")
+
+
 class Analyzer:
     """Holds what is expensive to build (model, compiled lexicon); analysing is then cheap."""
 
@@ -89,10 +92,12 @@ class Analyzer:
         is_reply = bool(REPLY_PREFIX.match(subject))
         subject_text = THREAD_PREFIX.sub("", subject)
         offset = len(subject) - len(subject_text)
+        off_topic = self.matcher.off_topic(subject_text + "\n" + cleaned.text)
         subject_matches = [
-            _shift(m, offset, weak=is_reply) for m in self.matcher.find(subject_text, is_subject=not is_reply)
+            _shift(m, offset, weak=is_reply or m.label in off_topic)
+            for m in self.matcher.find(subject_text, is_subject=not is_reply)
         ]
-        body_matches = self.matcher.find(cleaned.text)
+        body_matches = [_shift(m, 0, weak=True) if m.label in off_topic else m for m in self.matcher.find(cleaned.text)]
         return body, cleaned, subject_matches, body_matches
 
     def combined_scores(self, subject: str, cleaned: CleanText, matches: list[Match]) -> dict[str, float]:
@@ -105,10 +110,15 @@ class Analyzer:
         return {label: combine(raw.get(label, 0.0), by_label[label]) for label in self.labels}
 
     def decide(self, scores: dict[str, float]) -> list[str]:
-        """Labels above their thresholds; 'other' when nothing about data protection is."""
+        """Labels above their thresholds. 'information' is a question with no right exercised
+        (design.md), so a right beside it wins: an access letter asking for the purposes and the
+        recipients is an access request. Between 'information' and 'other' (both: no right
+        exercised) the higher score wins. 'other' when nothing is above its threshold."""
         labels = [label for label in self.labels if scores[label] >= self.model.threshold(label)]
-        if "other" in labels and len(labels) > 1:
-            labels.remove("other")
+        if any(label not in NOT_A_RIGHT for label in labels):
+            return [label for label in labels if label not in NOT_A_RIGHT]
+        if len(labels) > 1:
+            return [max(labels, key=lambda label: scores[label])]
         return labels or ["other"]
 
     def analyze(self, subject: str, body: str, lang: str | None = None) -> Analysis:

@@ -112,6 +112,14 @@ class LexiconMatcher:
             for element in pattern.elements:
                 literals.update(element.literals)
                 prefixes.update(element.prefixes)
+        self.topics = {
+            label: compile_pattern(label, "topic", "|".join(entry.topic), lexicon.negators).elements[0]
+            for label, entry in lexicon.labels.items()
+            if entry.topic
+        }
+        for topic in self.topics.values():  # so a typo'd topic word is repaired too
+            literals.update(topic.literals)
+            prefixes.update(topic.prefixes)
         self.verb_literals = frozenset(fold(v) for v in lexicon.request_verbs if not v.endswith("*"))
         self.verb_prefixes = tuple(fold(v[:-1]) for v in lexicon.request_verbs if v.endswith("*"))
         self.hedge_literals = frozenset(fold(v) for v in lexicon.hedges if not v.endswith("*"))
@@ -262,6 +270,11 @@ class LexiconMatcher:
                 )
         matches.extend(self._articles(text, tokens))
         return _dedupe(matches)
+
+    def off_topic(self, text: str) -> frozenset[str]:
+        """Labels with a `topic` none of whose words occurs in ``text``: their phrases are weak here."""
+        seen = {self._repair(word) for word, _, _ in words(text)}
+        return frozenset(label for label, topic in self.topics.items() if not any(map(topic.accepts, seen)))
 
     def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
         folded = fold(text)

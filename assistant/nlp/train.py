@@ -12,6 +12,7 @@ The test split is never read here.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import random
 import shutil
@@ -95,6 +96,7 @@ def corpus_digest(rows: Sequence[dict[str, Any]]) -> str:
         "negation": NEGATION_DAMPING,
     }
     digest.update(json.dumps(combination, sort_keys=True, default=str).encode())
+    digest.update(inspect.getsource(Analyzer.decide).encode())  # a new decision rule is a new version
     return digest.hexdigest()[:10]
 
 
