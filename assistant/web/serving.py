@@ -13,9 +13,11 @@ from typing import Any
 from ..warm import freeze_heap
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Handlers are CPU-bound, so each worker runs one request at a time. Measured on 2 cores (bench/web.py):
-# gevent (keep-alive) lifted chat throughput by ~6% but put /healthz p99 at 95-150 ms and once chat p99
-# at 51 ms; gthread's keep-alive let one worker take all 16 connections (half the throughput).
+# Handlers are CPU-bound, so each worker runs one request at a time. Measured on 2 cores under wrk
+# at 16 connections: gevent (keep-alive) served chat 10-25% faster but with a p99 of 1.2 s (starved
+# greenlets); gthread let one worker take all 16 kept-alive connections (half the throughput), and
+# with --reuse-port to spread them it still cost more per request than sync (1,017-1,048 req/s
+# against 1,085-1,260).
 worker_class = "sync"
 # Liveness heartbeats are written once per request: keep them in memory, not on disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
