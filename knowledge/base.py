@@ -93,12 +93,15 @@ class LabelLexicon:
     """Phrases that invoke one right: `request` phrases ask; `right` phrases name the right.
 
     `topic`, when given: words one of which the message must contain for the phrases to count as
-    strong (a generic "I have a question" asks about personal data only if the mail speaks of it)."""
+    strong (a generic "I have a question" asks about personal data only if the mail speaks of it).
+    `specialises`, when given: (a broader label, words): evidence for the broader label whose
+    sentence holds one of the words is evidence for this one ("I object ... advertising")."""
 
     articles: tuple[str, ...]
     right: tuple[str, ...]
     request: tuple[str, ...]
     topic: tuple[str, ...] = ()
+    specialises: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,15 @@ def _words(raw: dict[str, Any], key: str) -> list[str]:
     return values
 
 
+def _specialises(label: str, entry: dict[str, Any], label_ids: set[str]) -> tuple[str, tuple[str, ...]] | None:
+    spec = entry.get("specialises")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or spec.get("label") not in label_ids - {label} or not spec.get("words"):
+        raise KnowledgeError(f"lexicon.yaml: {label}: specialises needs another label and its words")
+    return spec["label"], tuple(_words(spec, "words"))
+
+
 def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
     unknown = set(raw.get("labels", {})) - label_ids
     if unknown:
@@ -374,6 +386,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
             right=tuple(entry.get("right", [])),
             request=tuple(entry.get("request", [])),
             topic=tuple(_words(entry, "topic")),
+            specialises=_specialises(label, entry, label_ids),
         )
     return Lexicon(
         negators=frozenset(_words(raw, "negators")),

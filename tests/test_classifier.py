@@ -170,6 +170,39 @@ def test_questions_inside_an_access_request_do_not_add_information():
     assert analyze("Derecho de acceso", body).labels == ["access"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Me opongo a que usen mis datos para enviarme publicidad.",
+        "I object to the use of my data for direct marketing.",
+        "Je m'oppose à l'utilisation de mes données à des fins de prospection commerciale.",
+        "Ich widerspreche der Nutzung meiner Daten für Werbezwecke.",
+    ],
+)
+def test_an_objection_to_advertising_is_objection_marketing_only(body: str):
+    result = analyze("", body)
+    assert result.labels == ["objection_marketing"]
+    assert "objection" not in result.evidence  # the phrase was read as the narrower right
+
+
+def test_an_objection_to_profiling_stays_objection():
+    assert analyze("", "Me opongo a que elaboren perfiles con mis datos.").labels == ["objection"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "label"),
+    [
+        ("", "Bitte schränken Sie die Verarbeitung meiner Daten ein, bis die Sache geklärt ist.", "restriction"),
+        ("", "Ich werde mich bei der Datenschutzbehörde über Ihren Umgang mit meinen Daten beschweren.", "complaint"),
+        ("", "Ik verzoek u al mijn persoonsgegevens te verwijderen.", "erasure"),
+        ("", "Graag ontvang ik een kopie van alle persoonsgegevens die u van mij verwerkt.", "access"),
+        ("", "q datos teneis mios?? quiero saberlo", "access"),
+    ],
+)
+def test_verb_last_languages_and_texting_shorthand(subject: str, body: str, label: str):
+    assert analyze(subject, body).labels == [label]
+
+
 def test_invalid_dni_is_flagged_not_dropped():
     result = analyze("", "Me llamo Pedro Ruiz Sanz, DNI 12345678A, y pido que borren mis datos.")
     ids = result.entities["id_numbers"]

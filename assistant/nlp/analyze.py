@@ -18,7 +18,7 @@ from .clean import CleanText, Removed, blank_out, clean, html_to_text, looks_lik
 from .entities import Entity, extract_entities, merge_entities
 from .language import detect_language
 from .lexicon import LexiconMatcher, Match
-from .model import RightsModel, combine
+from .model import NEGATION_DAMPING, RightsModel, combine
 
 REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 STEM = 5  # prefix stemming: cheap, language-agnostic, tolerant of typos in endings
@@ -107,7 +107,13 @@ class Analyzer:
         for m in matches:
             if m.label in by_label:
                 by_label[m.label].append(m)
-        return {label: combine(raw.get(label, 0.0), by_label[label]) for label in self.labels}
+        scores = {label: combine(raw.get(label, 0.0), by_label[label]) for label in self.labels}
+        # Evidence read as a narrower label ("I object ... advertising") speaks against the broader
+        # one, as a negation does, unless the broader label has evidence of its own.
+        for label in {m.specialised_from for m in matches if m.specialised_from}:
+            if label in scores and not by_label[label]:
+                scores[label] = raw.get(label, 0.0) * NEGATION_DAMPING
+        return scores
 
     def decide(self, scores: dict[str, float]) -> list[str]:
         """Labels above their thresholds. 'information' is a question with no right exercised

@@ -63,6 +63,7 @@ class Match:
     phrase: str
     pattern: str
     negated: bool = False
+    specialised_from: str | None = None  # the broader label this evidence was read away from
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def compile_pattern(label: str, kind: str, text: str, negators: frozenset[str]) 
     gap = 0
     for raw in text.split():
         if raw == "~":
-            gap = GAP
+            gap += GAP  # "~ ~": twice as far
             continue
         options = [fold(o) for o in raw.split("|") if o]
         literals = frozenset(o for o in options if not o.endswith("*"))
@@ -117,9 +118,15 @@ class LexiconMatcher:
             for label, entry in lexicon.labels.items()
             if entry.topic
         }
-        for topic in self.topics.values():  # so a typo'd topic word is repaired too
-            literals.update(topic.literals)
-            prefixes.update(topic.prefixes)
+        self.specialisations: dict[str, list[tuple[str, Element]]] = defaultdict(list)
+        for label, entry in lexicon.labels.items():
+            if entry.specialises:
+                broader, cue_words = entry.specialises
+                cues = compile_pattern(label, "cue", "|".join(cue_words), lexicon.negators).elements[0]
+                self.specialisations[broader].append((label, cues))
+        for element in [*self.topics.values(), *(c for pairs in self.specialisations.values() for _, c in pairs)]:
+            literals.update(element.literals)  # so a typo'd topic or cue word is repaired too
+            prefixes.update(element.prefixes)
         self.verb_literals = frozenset(fold(v) for v in lexicon.request_verbs if not v.endswith("*"))
         self.verb_prefixes = tuple(fold(v[:-1]) for v in lexicon.request_verbs if v.endswith("*"))
         self.hedge_literals = frozenset(fold(v) for v in lexicon.hedges if not v.endswith("*"))
@@ -256,9 +263,10 @@ class LexiconMatcher:
                 else:
                     requested = is_subject or self._has_request_verb(tokens, i)
                     strength = "strong" if requested and not self._hedged(tokens, i) else "weak"
+                label = self._specialised(pattern.label, tokens, token.sentence)
                 matches.append(
                     Match(
-                        pattern.label,
+                        label,
                         pattern.kind,
                         strength,
                         start_char,
@@ -266,10 +274,18 @@ class LexiconMatcher:
                         text[start_char:end_char],
                         pattern.text,
                         negated,
+                        pattern.label if label != pattern.label else None,
                     )
                 )
         matches.extend(self._articles(text, tokens))
         return _dedupe(matches)
+
+    def _specialised(self, label: str, tokens: Sequence[Token], sentence: int) -> str:
+        """The narrower label when the sentence holds one of its cue words, else ``label``."""
+        for narrower, cues in self.specialisations.get(label, ()):
+            if any(t.sentence == sentence and cues.accepts(t.word) for t in tokens):
+                return narrower
+        return label
 
     def off_topic(self, text: str) -> frozenset[str]:
         """Labels with a `topic` none of whose words occurs in ``text``: their phrases are weak here."""
