@@ -92,12 +92,16 @@ class Analyzer:
         is_reply = bool(REPLY_PREFIX.match(subject))
         subject_text = THREAD_PREFIX.sub("", subject)
         offset = len(subject) - len(subject_text)
-        off_topic = self.matcher.off_topic(subject_text + "\n" + cleaned.text)
+        subject_tokens, body_tokens = self.matcher.tokens(subject_text), self.matcher.tokens(cleaned.text)
+        off_topic = self.matcher.off_topic(subject_tokens, body_tokens)
         subject_matches = [
             _shift(m, offset, weak=is_reply or m.label in off_topic)
-            for m in self.matcher.find(subject_text, is_subject=not is_reply)
+            for m in self.matcher.find(subject_text, is_subject=not is_reply, tokens=subject_tokens)
         ]
-        body_matches = [_shift(m, 0, weak=True) if m.label in off_topic else m for m in self.matcher.find(cleaned.text)]
+        body_matches = [
+            _shift(m, 0, weak=True) if m.label in off_topic else m
+            for m in self.matcher.find(cleaned.text, tokens=body_tokens)
+        ]
         return body, cleaned, subject_matches, body_matches
 
     def combined_scores(self, subject: str, cleaned: CleanText, matches: list[Match]) -> dict[str, float]:

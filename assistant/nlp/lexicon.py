@@ -247,9 +247,10 @@ class LexiconMatcher:
                 return True
         return False
 
-    def find(self, text: str, *, is_subject: bool = False) -> list[Match]:
-        """All evidence in ``text``; a right named in a subject line counts as a request."""
-        tokens = self.tokens(text)
+    def find(self, text: str, *, is_subject: bool = False, tokens: Sequence[Token] | None = None) -> list[Match]:
+        """All evidence in ``text``; a right named in a subject line counts as a request.
+        ``tokens``: ``self.tokens(text)`` when the caller already has them."""
+        tokens = self.tokens(text) if tokens is None else tokens
         matches: list[Match] = []
         for i, token in enumerate(tokens):
             for pattern in self._candidates(token.word):
@@ -287,9 +288,9 @@ class LexiconMatcher:
                 return narrower
         return label
 
-    def off_topic(self, text: str) -> frozenset[str]:
-        """Labels with a `topic` none of whose words occurs in ``text``: their phrases are weak here."""
-        seen = {self._repair(word) for word, _, _ in words(text)}
+    def off_topic(self, *token_lists: Sequence[Token]) -> frozenset[str]:
+        """Labels with a `topic` none of whose words occurs in the tokens: their phrases are weak here."""
+        seen = {t.word for tokens in token_lists for t in tokens}
         return frozenset(label for label, topic in self.topics.items() if not any(map(topic.accepts, seen)))
 
     def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
