@@ -26,14 +26,15 @@ NAME_INTRO = re.compile(
     rf"(?P<name>{NAME})"
 )
 CLOSING = re.compile(
-    r"^[ \t]*(atentamente|un saludo|saludos(?: cordiales)?|cordialmente|cordiales saludos|gracias|muchas gracias|"
+    r"^[ \t]*+(atentamente|un saludo|saludos(?: cordiales)?|cordialmente|cordiales saludos|gracias|muchas gracias|"
     r"cordialement|bien [àa] vous|salutations(?: distinguées)?|bien cordialement|merci|"
     r"regards|best regards|kind regards|sincerely|yours sincerely|yours faithfully|best|thanks|thank you|"
     r"mit freundlichen gr(?:ü|ue)(?:ß|ss)en|cordiali saluti|distinti saluti|atenciosamente|cumprimentos|"
     r"salutacions|molt atentament|met vriendelijke groet)\b[.,!]*[ \t]*$",  # [ \t], never \s: linear on blank runs
     re.IGNORECASE | re.MULTILINE,
 )
-SIGNATURE_NAME = re.compile(rf"^[ \t]*(?P<name>{NAME})[ \t]*$", re.MULTILINE)
+# `*+` (possessive): on the long runs of spaces left by blanked quotes, no backtracking per position.
+SIGNATURE_NAME = re.compile(rf"^[ \t]*+(?P<name>{NAME})[ \t]*$", re.MULTILINE)
 
 DNI_RE = re.compile(r"(?=\d)(?<![\w.-])(\d{2}\.?\d{3}\.?\d{3})[ -]?([A-Za-z])(?![\w])")
 NIE_RE = re.compile(r"(?=[XYZxyz])(?<![\w-])([XYZxyz])[ -]?(\d{7})[ -]?([A-Za-z])(?!\w)")
