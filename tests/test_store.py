@@ -142,8 +142,11 @@ def test_users_passwords_and_tokens(engine):
     with factory() as s:
         assert repo.authenticate(s, "ana", "correct horse").role == "admin"
         assert repo.authenticate(s, "ana", "wrong") is None
-        assert repo.user_for_token(s, token).username == "ana"
-        assert repo.user_for_token(s, "forged") is None
+    with engine.connect() as connection:
+        agent = repo.agent_for_token(connection, token)
+        assert (agent.username, agent.role) == ("ana", "admin")
+        assert repo.agent_for_token(connection, "forged") is None
+        assert repo.agent_by_id(connection, agent.id) == agent
     with pytest.raises(ValueError, match="role"), transaction(factory) as s:
         repo.create_user(s, "bob", "long enough", role="root")
 

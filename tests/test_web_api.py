@@ -9,9 +9,11 @@ from datetime import date
 
 import jsonschema
 import pytest
+from sqlalchemy import select
 from webapp import make_app
 
 from assistant.deadlines import deadline
+from assistant.store import User, repo, session_factory, transaction
 from assistant.web.openapi import SPEC
 
 
@@ -53,6 +55,18 @@ def test_agent_endpoints_need_a_login_or_a_token(client, tokens):
     listed = client.get("/api/v1/cases", headers=auth(tokens))
     assert listed.status_code == 200 and len(listed.get_json()["cases"]) >= 10
     check_against_spec("/api/v1/cases", "get", listed)
+
+
+def test_a_reissued_token_stops_working_once_the_cache_window_ends(app, client, seeded):
+    engine, tokens = seeded
+    assert client.get("/api/v1/cases", headers=auth(tokens)).status_code == 200
+    with transaction(session_factory(engine)) as session:
+        user = session.scalars(select(User).where(User.username == "agent")).one()
+        repo.issue_api_token(session, user)  # replaces, and so revokes, the old token
+    cache = app.extensions["token_cache"]
+    assert client.get("/api/v1/cases", headers=auth(tokens)).status_code == 200  # still inside the window
+    cache.known.clear()  # the window has passed
+    assert client.get("/api/v1/cases", headers=auth(tokens)).status_code == 401
 
 
 def test_roles(client, tokens):

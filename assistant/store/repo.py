@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -451,5 +451,24 @@ def issue_api_token(session: Session, user: User) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    return session.scalars(select(User).where(User.api_token_hash == _token_digest(token))).first()
+@dataclass(frozen=True)
+class Agent:
+    """Who is acting on a request: enough for role checks and the audit trail, nothing secret."""
+
+    id: int
+    username: str
+    role: str
+
+
+_AGENT_COLUMNS = (User.id, User.username, User.role)
+
+
+def agent_for_token(connection: Connection, token: str) -> Agent | None:
+    """The token's owner, by a plain indexed SELECT: this runs on every API call."""
+    row = connection.execute(select(*_AGENT_COLUMNS).where(User.api_token_hash == _token_digest(token))).first()
+    return Agent(*row) if row else None
+
+
+def agent_by_id(connection: Connection, user_id: int) -> Agent | None:
+    row = connection.execute(select(*_AGENT_COLUMNS).where(User.id == user_id)).first()
+    return Agent(*row) if row else None

@@ -1,7 +1,8 @@
 """Who may do what, and the browser-side defences.
 
 - Agents authenticate with a session (console login) or an API token (``Authorization: Bearer``,
-  only its SHA-256 is stored). Roles: agent, admin.
+  only its SHA-256 is stored). Roles: agent, admin. A worker remembers a valid token's owner for
+  TOKEN_CACHE_SECONDS, so a re-issued (revoked) token stops working within that time.
 - CSRF: every console form carries a per-session token; API writes made with a session cookie
   must send it in ``X-CSRF-Token`` (token-authenticated calls carry no cookie to forge).
 - Content-Security-Policy on every response; mail HTML is sanitised before it gets here.
@@ -21,8 +22,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 
-from ..store import User, repo
-from .db import get_db
+from ..store import repo
 from .errors import ApiError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,16 +32,45 @@ CSP = (
 )
 
 
-def current_user() -> User | None:
+TOKEN_CACHE_SECONDS = 10.0
+
+
+class TokenCache:
+    """Valid tokens' owners, kept for ``seconds`` per worker: API calls skip the database lookup."""
+
+    def __init__(self, seconds: float = TOKEN_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self.known: dict[str, tuple[float, repo.Agent]] = {}  # token -> (expiry, owner)
+
+    def agent(self, token: str) -> repo.Agent | None:
+        now = time.monotonic()
+        known = self.known.get(token)
+        if known and known[0] > now:
+            return known[1]
+        with current_app.extensions["db_engine"].connect() as connection:
+            agent = repo.agent_for_token(connection, token)
+        if agent is None:
+            self.known.pop(token, None)
+            return None
+        if len(self.known) > 1000:  # forget expired entries
+            for key in [k for k, (expiry, _) in self.known.items() if expiry <= now]:
+                del self.known[key]
+        self.known[token] = (now + self.seconds, agent)
+        return agent
+
+
+def current_user() -> repo.Agent | None:
+    """The agent behind this request (API token or console session), looked up once per request."""
     if "user" in g:
         return g.user
     user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = repo.user_for_token(get_db(), header[7:].strip())
+        user = current_app.extensions["token_cache"].agent(header[7:].strip())
         g.auth = "token"
     elif session.get("user_id"):
-        user = get_db().get(User, session["user_id"])
+        with current_app.extensions["db_engine"].connect() as connection:
+            user = repo.agent_by_id(connection, session["user_id"])
         g.auth = "session"
     g.user = user
     return user
@@ -132,6 +161,7 @@ def rate_limited(view: F) -> F:
 def init_app(app: Flask) -> None:
     config = app.config["DPO_CONFIG"]
     app.extensions["chat_limiter"] = RateLimiter(config.chat_rate_limit_per_minute)
+    app.extensions["token_cache"] = TokenCache()
     allowed = set(config.widget_allowed_origins)
 
     @app.after_request
