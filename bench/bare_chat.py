@@ -1,8 +1,10 @@
-"""The least any WSGI app can do for /api/v1/chat: parse the JSON, call answer(), dump the result.
+"""The least an app can do for /api/v1/chat: parse the JSON, call answer(), dump the result.
 
-bench/web.py serves it under the same gunicorn settings as the service, so the gap between its
-rate and the in-process rate is the cost of gunicorn, the kernel and wrk alone; no Flask, no
-security headers, no rate limiting.
+bench/web.py serves both under the same gunicorn settings as the service:
+- ``app``, bare WSGI: the gap between its rate and the in-process rate is the cost of gunicorn,
+  the kernel and wrk alone;
+- ``flask_app``, one Flask route and nothing else: what Flask itself adds.
+Neither has security headers, rate limiting, CORS or input checks.
 """
 
 from __future__ import annotations
@@ -30,3 +32,25 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     body = json.dumps(answer(data["question"]).to_dict()).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def _flask_app() -> Any:
+    from flask import Flask, jsonify, request
+
+    from assistant.chat import answer
+
+    flask = Flask(__name__)
+    flask.json.sort_keys = False  # type: ignore[attr-defined]
+
+    @flask.get("/readyz")
+    def ready() -> str:
+        return "ok"
+
+    @flask.post("/")
+    def chat() -> Any:
+        return jsonify(answer(request.get_json()["question"]).to_dict())
+
+    return flask
+
+
+flask_app = _flask_app()

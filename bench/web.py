@@ -189,6 +189,9 @@ def main() -> int:
     with gunicorn("bare_chat:app", env, cwd=ROOT / "bench") as base:
         run_wrk(base + "/", 2, 2, chat_lua)  # warm-up
         bare_chat_c16 = run_wrk(base + "/", 16, s, chat_lua)
+    with gunicorn("bare_chat:flask_app", env, cwd=ROOT / "bench") as base:
+        run_wrk(base + "/", 2, 2, chat_lua)  # warm-up
+        flask_chat_c16 = run_wrk(base + "/", 16, s, chat_lua)
     analyze_inproc = in_process_rate("analyze", s)
     chat_inproc = in_process_rate("chat", s)
 
@@ -197,6 +200,7 @@ def main() -> int:
         "chat_ratio": round(chat_c16["rps"] / chat_inproc, 3),
         # the same, for the least WSGI app that can answer (bench/bare_chat.py): the ceiling for chat_ratio
         "bare_chat_ratio": round(bare_chat_c16["rps"] / chat_inproc, 3),
+        "flask_min_chat_ratio": round(flask_chat_c16["rps"] / chat_inproc, 3),  # one Flask route, no hooks
         "analyze_p99_ms": round(analyze_c2["p99_ms"], 2),
         "chat_p99_ms": round(chat_c2["p99_ms"], 2),
         "analyze_rps_c16": analyze_c16["rps"],
@@ -218,6 +222,7 @@ def main() -> int:
         f"{chat_c16['errors']} errors; in-process 2 procs {chat_inproc:.0f}/s"
     )
     print(f"bare WSGI chat (no Flask): c16 {bare_chat_c16['rps']:.0f} req/s, {bare_chat_c16['errors']} errors")
+    print(f"one-route Flask chat:      c16 {flask_chat_c16['rps']:.0f} req/s, {flask_chat_c16['errors']} errors")
     print(json.dumps(figures))
     return 0
 
