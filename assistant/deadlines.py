@@ -45,6 +45,7 @@ def next_working_day(day: date) -> date:
     return day
 
 
+@cache  # every message of a day shares its deadline; the holiday lookups are the slow part
 def deadline(received: date, *, extended: bool = False) -> date:
     """The last day to answer a request received on ``received``.
 

@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -199,24 +200,37 @@ class Pipeline:
         with transaction(self.factory) as session:
             messages = list(session.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)))
             with_case = set(session.scalars(select(Case.message_pk).where(Case.message_pk.in_(claimed))))
+            classified: list[tuple[Message, dict[str, Any]]] = []
+            opened: list[tuple[Case, list[str]]] = []
             with session.no_autoflush:
                 for message in messages:
-                    self._classify_one(session, analyzer, message, has_case=message.id in with_case)
+                    outcome = self._classify_one(session, analyzer, message, has_case=message.id in with_case)
+                    if outcome is not None:
+                        classified.append((message, outcome[0]))
+                        if outcome[1] is not None:
+                            opened.append((outcome[1], outcome[0]["labels"]))
+            repo.record_classifications(session, classified)
+            session.flush()  # the cases' ids, for the audit trail
+            repo.audit_many(
+                session, "worker", "case_opened", [(case.id, {"labels": labels}) for case, labels in opened]
+            )
         return len(claimed)
 
-    def _classify_one(self, session: Session, analyzer: Analyzer, message: Message, *, has_case: bool) -> None:
-        """Analyse one claimed message. A failure of the analysis quarantines it; a database failure
+    def _classify_one(
+        self, session: Session, analyzer: Analyzer, message: Message, *, has_case: bool
+    ) -> tuple[dict[str, Any], Case | None] | None:
+        """Analyse one claimed message: (the analysis as stored, its case if it opened or updated
+        one), or None when the analysis failed and the message was quarantined. A database failure
         rolls the batch back, and the claims expire and are retried (nothing is lost)."""
         try:
             analysis = analyzer.analyze(message.subject or "", message.body_text or "")
         except Exception as exc:
             log.exception("classification failed for %s", message_ref(message.message_id, message.content_sha256))
             repo.quarantine(session, message, f"classification failed: {type(exc).__name__}")
-            return
+            return None
         data = analysis.to_dict()
-        repo.record_classification(session, message, data)
         if analysis.labels == ["other"]:
-            return
+            return data, None
         received = received_on(message.received_at)
         requester_id = analysis.requester_id
         names = analysis.entities.get("names") or []
@@ -238,7 +252,7 @@ class Pipeline:
             lookup=has_case,
         )
         # The suggested reply is composed when an agent first opens the case (assistant.cases).
-        repo.audit(session, "worker", "case_opened", case=case, labels=analysis.labels)
+        return data, case
 
     # -- what to mark on the server ----------------------------------------------------------
 

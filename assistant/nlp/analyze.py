@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.base import load as load_knowledge
@@ -61,11 +61,11 @@ class Analysis:
             "language_confidence": round(self.language_confidence, 4),
             "labels": list(self.labels),
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
-            "evidence": {k: [asdict(e) for e in v] for k, v in self.evidence.items()},
+            "evidence": {k: [dict(vars(e)) for e in v] for k, v in self.evidence.items()},  # flat: no asdict
             "entities": {k: [e.to_dict() for e in v] for k, v in self.entities.items()},
             "cleaned_text": self.cleaned_text,
             "model_version": self.model_version,
-            "ignored": [asdict(r) for r in self.ignored],
+            "ignored": [dict(vars(r)) for r in self.ignored],
         }
 
     @property

@@ -7,7 +7,7 @@ requester typed a wrong check letter and ask for the document (GDPR Art. 12(6)).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from stdnum.es import cif, dni, nie
@@ -93,7 +93,7 @@ class Entity:
     valid: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+        return {k: v for k, v in vars(self).items() if v not in ("", None)}
 
 
 def _compact(value: str) -> str:

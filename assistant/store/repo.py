@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -240,20 +240,31 @@ def quarantine(session: Session, message: Message, error: str) -> None:
     message.error = error[:2000]
 
 
-def record_classification(session: Session, message: Message, analysis: dict[str, Any]) -> Classification:
-    classification = Classification(
-        message=message,
-        language=analysis.get("language", ""),
-        labels=list(analysis.get("labels", [])),
-        scores=dict(analysis.get("scores", {})),
-        evidence=dict(analysis.get("evidence", {})),
-        entities=dict(analysis.get("entities", {})),
-        model_version=analysis.get("model_version", ""),
-    )
-    session.add(classification)
-    message.status = MessageStatus.CLASSIFIED
-    message.error = None
-    return classification
+def record_classification(session: Session, message: Message, analysis: dict[str, Any]) -> None:
+    record_classifications(session, [(message, analysis)])
+
+
+def record_classifications(session: Session, items: Sequence[tuple[Message, dict[str, Any]]]) -> None:
+    """Store what the classifier said of each (flushed) message, in one INSERT for the batch: no
+    ORM objects are built for rows that are only read later, by queries."""
+    if not items:
+        return
+    rows = [
+        {
+            "message_pk": message.id,
+            "language": analysis.get("language", ""),
+            "labels": list(analysis.get("labels", [])),
+            "scores": dict(analysis.get("scores", {})),
+            "evidence": dict(analysis.get("evidence", {})),
+            "entities": dict(analysis.get("entities", {})),
+            "model_version": analysis.get("model_version", ""),
+        }
+        for message, analysis in items
+    ]
+    session.execute(insert(Classification), rows)
+    for message, _ in items:
+        message.status = MessageStatus.CLASSIFIED
+        message.error = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +334,13 @@ def list_cases(
     if label:
         cases = [c for c in cases if label in (c.rights or [])]
     return cases[offset : offset + limit]
+
+
+def audit_many(session: Session, actor: str, action: str, events: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """The same action on many cases, ``(case_id, detail)`` each, in one INSERT."""
+    if events:
+        rows = [{"actor": actor, "action": action, "case_id": case_id, "detail": d} for case_id, d in events]
+        session.execute(insert(AuditEvent), rows)
 
 
 def audit(
