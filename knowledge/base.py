@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .text import fold
+
 DATA_DIR = Path(__file__).parent / "data"
 LANGUAGES = ("fr", "es", "en")  # fr is the source's language; es and en are our renderings
 
@@ -112,6 +114,8 @@ class Lexicon:
     cessation: frozenset[str]
     hedges: tuple[str, ...]
     right_words: frozenset[str]
+    request_noun_markers: frozenset[str]
+    earlier_request_verbs: frozenset[str]
     request_verbs: tuple[str, ...]
     gdpr_citations: tuple[str, ...]
     labels: Mapping[str, LabelLexicon]
@@ -393,6 +397,8 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
         cessation=frozenset(_words(raw, "cessation")),
         hedges=tuple(_words(raw, "hedges")),
         right_words=frozenset(_words(raw, "right_words")),
+        request_noun_markers=frozenset(fold(w) for w in _words(raw, "request_noun_markers")),
+        earlier_request_verbs=frozenset(fold(w) for w in _words(raw, "earlier_request_verbs")),
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
         labels=MappingProxyType(per_label),

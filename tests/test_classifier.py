@@ -203,6 +203,34 @@ def test_verb_last_languages_and_texting_shorthand(subject: str, body: str, labe
     assert analyze(subject, body).labels == [label]
 
 
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Complaint", "I asked for erasure in January and never heard back, so I am filing a complaint with the ICO."),
+        ("Plainte", "Ma demande d'effacement est restée sans réponse : je dépose plainte auprès de la CNIL."),
+    ],
+)
+def test_an_earlier_request_recalled_in_a_complaint_is_not_asked_again(subject: str, body: str):
+    result = analyze(subject, body)
+    assert result.labels == ["complaint"]
+    assert all(e.strength == "weak" for e in result.evidence["erasure"])
+
+
+def test_a_numbered_letter_exercising_three_rights():
+    body = (
+        "Por medio del presente:\n1. Revoco el consentimiento para comunicaciones comerciales.\n"
+        "2. Solicito la supresión de mis datos que no sean necesarios para mi póliza.\n"
+        "3. Me opongo a recibir publicidad."
+    )
+    labels = set(analyze("Ejercicio de derechos", body).labels)
+    assert labels == {"consent_withdrawal", "erasure", "objection_marketing"}
+
+
+def test_a_correction_asked_with_a_pronoun():
+    result = analyze("", "Mi apellido figura como Lopes y es López. Corríjanlo, por favor.")
+    assert result.labels == ["rectification"]
+
+
 def test_invalid_dni_is_flagged_not_dropped():
     result = analyze("", "Me llamo Pedro Ruiz Sanz, DNI 12345678A, y pido que borren mis datos.")
     ids = result.entities["id_numbers"]

@@ -244,6 +244,9 @@ class LexiconMatcher:
                 before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
                 if before & self.lexicon.right_words:  # "the right to request ...": a mention
                     continue
+                previous = tokens[j - 1].word if j > 0 and tokens[j - 1].sentence == sentence else ""
+                if previous in self.lexicon.request_noun_markers or word in self.lexicon.earlier_request_verbs:
+                    continue  # "mi solicitud de supresión", "I asked for erasure": not asked now
                 return True
         return False
 
