@@ -3,6 +3,7 @@
 Commands:
   db upgrade              create or migrate the tables in DATABASE_URL
   users add NAME          create a console/API user (--role agent|admin, --token)
+  users token NAME        issue a new API token for a user; the old one stops working
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
   train                   retrain the rights classifier from corpus/messages.jsonl
   eval [--split test]     per-label, per-language scores of the shipped classifier
@@ -56,6 +57,23 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_token(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .store import User, check_schema, make_engine, repo, session_factory, transaction
+
+    engine = make_engine(load_config().database_url)
+    check_schema(engine)
+    with transaction(session_factory(engine)) as session:
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            print(f"error: no user {args.username!r}", file=sys.stderr)
+            return 2
+        token = repo.issue_api_token(session, user)
+    print(f"API token for {args.username!r} (shown once; the previous one is revoked within 10 s): {token}")
+    return 0
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -96,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--token", action="store_true", help="also issue an API token (printed once)")
     add.add_argument("--exist-ok", action="store_true", help="succeed quietly if the user already exists")
     add.set_defaults(func=_cmd_users_add)
+    rotate = users.add_parser("token", help="issue a new API token for a user (the old one stops working)")
+    rotate.add_argument("username")
+    rotate.set_defaults(func=_cmd_users_token)
 
     classify = sub.add_parser("classify", help="print the Analysis of a message file (or - for stdin) as JSON")
     classify.add_argument("file")

@@ -12,6 +12,7 @@ from assistant.store import (
     Message,
     MessageStatus,
     OutboxItem,
+    User,
     make_engine,
     repo,
     session_factory,
@@ -211,3 +212,20 @@ def test_two_processes_claim_on_postgres_without_overlap(postgres_url):
     assert a and b, "both workers should have taken part"
     with factory() as s:
         assert s.scalar(select(func.count()).where(Message.status == MessageStatus.CLASSIFIED)) == 300
+
+
+def test_users_token_command_replaces_the_token(tmp_path, monkeypatch):
+    from assistant.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["users", "add", "eva", "--password", "long enough", "--token"]) == 0
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        first = connection.scalar(select(User.api_token_hash).where(User.username == "eva"))
+    assert main(["users", "token", "eva"]) == 0
+    with engine.connect() as connection:
+        second = connection.scalar(select(User.api_token_hash).where(User.username == "eva"))
+    assert first and second and first != second
+    assert main(["users", "token", "nobody"]) == 2
