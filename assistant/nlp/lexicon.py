@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,7 +39,7 @@ class Element:
     gap_before: int
 
     def accepts(self, word: str) -> bool:
-        return word in self.literals or any(word.startswith(p) for p in self.prefixes)
+        return word in self.literals or word.startswith(self.prefixes)
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,13 @@ class Token:
     clause: int  # negation does not cross a comma: "si no contestan, presentaré..."
 
 
+def compile_element(options: Iterable[str], gap_before: int = 0) -> Element:
+    """A slot taking any of ``options``; ``word*`` takes every word that starts with ``word``."""
+    folded = [fold(o) for o in options if o]
+    literals = frozenset(o for o in folded if not o.endswith("*"))
+    return Element(literals, tuple(o[:-1] for o in folded if o.endswith("*")), gap_before)
+
+
 def compile_pattern(label: str, kind: str, text: str, negators: frozenset[str]) -> Pattern:
     elements: list[Element] = []
     gap = 0
@@ -82,10 +89,7 @@ def compile_pattern(label: str, kind: str, text: str, negators: frozenset[str]) 
         if raw == "~":
             gap += GAP  # "~ ~": twice as far
             continue
-        options = [fold(o) for o in raw.split("|") if o]
-        literals = frozenset(o for o in options if not o.endswith("*"))
-        prefixes = tuple(o[:-1] for o in options if o.endswith("*"))
-        elements.append(Element(literals, prefixes, gap))
+        elements.append(compile_element(raw.split("|"), gap))
         gap = 0
     has_negator = any(e.literals & negators for e in elements)
     return Pattern(label, kind, text, tuple(elements), has_negator)
@@ -113,24 +117,17 @@ class LexiconMatcher:
             for element in pattern.elements:
                 literals.update(element.literals)
                 prefixes.update(element.prefixes)
-        self.topics = {
-            label: compile_pattern(label, "topic", "|".join(entry.topic), lexicon.negators).elements[0]
-            for label, entry in lexicon.labels.items()
-            if entry.topic
-        }
+        self.topics = {label: compile_element(entry.topic) for label, entry in lexicon.labels.items() if entry.topic}
         self.specialisations: dict[str, list[tuple[str, Element]]] = defaultdict(list)
         for label, entry in lexicon.labels.items():
             if entry.specialises:
                 broader, cue_words = entry.specialises
-                cues = compile_pattern(label, "cue", "|".join(cue_words), lexicon.negators).elements[0]
-                self.specialisations[broader].append((label, cues))
+                self.specialisations[broader].append((label, compile_element(cue_words)))
         for element in [*self.topics.values(), *(c for pairs in self.specialisations.values() for _, c in pairs)]:
             literals.update(element.literals)  # so a typo'd topic or cue word is repaired too
             prefixes.update(element.prefixes)
-        self.verb_literals = frozenset(fold(v) for v in lexicon.request_verbs if not v.endswith("*"))
-        self.verb_prefixes = tuple(fold(v[:-1]) for v in lexicon.request_verbs if v.endswith("*"))
-        self.hedge_literals = frozenset(fold(v) for v in lexicon.hedges if not v.endswith("*"))
-        self.hedge_prefixes = tuple(fold(v[:-1]) for v in lexicon.hedges if v.endswith("*"))
+        self.request_verbs = compile_element(lexicon.request_verbs)
+        self.hedges = compile_element(lexicon.hedges)
         self.literals = frozenset(literals)
         self.prefixes = frozenset(prefixes)
         self.prefix_lengths = sorted({len(p) for p in prefixes})
@@ -231,16 +228,13 @@ class LexiconMatcher:
 
     def _hedged(self, tokens: Sequence[Token], i: int) -> bool:
         """A reservation or condition earlier in the sentence ("me reservo el derecho a...")."""
-        return any(
-            tokens[j].word in self.hedge_literals or tokens[j].word.startswith(self.hedge_prefixes)
-            for j in self._before(tokens, i, VERB_WINDOW, "sentence")
-        )
+        return any(self.hedges.accepts(tokens[j].word) for j in self._before(tokens, i, VERB_WINDOW, "sentence"))
 
     def _has_request_verb(self, tokens: Sequence[Token], i: int) -> bool:
         sentence = tokens[i].sentence
         for j in self._before(tokens, i, VERB_WINDOW, "sentence"):
             word = tokens[j].word
-            if word in self.verb_literals or word.startswith(self.verb_prefixes):
+            if self.request_verbs.accepts(word):
                 before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
                 if before & self.lexicon.right_words:  # "the right to request ...": a mention
                     continue
