@@ -108,7 +108,7 @@ def test_case_reply_and_outbox_flow(engine):
     factory = session_factory(engine)
     with transaction(factory) as s:
         message, _ = repo.save_message(s, _new(4))
-        repo.record_classification(s, message, {"language": "es", "labels": ["access"], "model_version": "t"})
+        repo.record_classifications(s, [(message, {"language": "es", "labels": ["access"], "model_version": "t"})])
         case = repo.open_or_update_case(
             s,
             message,

@@ -240,10 +240,6 @@ def quarantine(session: Session, message: Message, error: str) -> None:
     message.error = error[:2000]
 
 
-def record_classification(session: Session, message: Message, analysis: dict[str, Any]) -> None:
-    record_classifications(session, [(message, analysis)])
-
-
 def record_classifications(session: Session, items: Sequence[tuple[Message, dict[str, Any]]]) -> None:
     """Store what the classifier said of each (flushed) message, in one INSERT for the batch: no
     ORM objects are built for rows that are only read later, by queries."""
