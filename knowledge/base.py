@@ -107,6 +107,18 @@ class LabelLexicon:
 
 
 @dataclass(frozen=True)
+class SentenceAct:
+    """What a sentence does with the rights it names (issue 11): states a condition, recalls an
+    earlier request, lists what the law entitles to. A sentence holding one of `words` or matching
+    one of `patterns` performs the act; evidence for the `weakens` labels in it is a mention."""
+
+    name: str
+    words: tuple[str, ...]
+    patterns: tuple[str, ...]
+    weakens: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """The classifier's multilingual phrase lists (syntax documented in data/lexicon.yaml)."""
 
@@ -119,6 +131,7 @@ class Lexicon:
     request_verbs: tuple[str, ...]
     gdpr_citations: tuple[str, ...]
     labels: Mapping[str, LabelLexicon]
+    acts: tuple[SentenceAct, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -402,7 +415,21 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
         labels=MappingProxyType(per_label),
+        acts=tuple(_act(name, spec, label_ids) for name, spec in raw.get("acts", {}).items()),
     )
+
+
+def _act(name: str, spec: dict[str, Any], label_ids: set[str]) -> SentenceAct:
+    weakens = set(spec.get("weakens", []))
+    if "all_but" in spec:
+        weakens = label_ids - set(spec["all_but"])
+    unknown = weakens - label_ids
+    if unknown or not weakens:
+        raise KnowledgeError(f"lexicon.yaml: act {name}: weakens unknown or no labels: {sorted(unknown)}")
+    for pattern in spec.get("patterns", []):
+        if not isinstance(pattern, str) or not pattern.strip() or pattern.strip().startswith("~"):
+            raise KnowledgeError(f"lexicon.yaml: act {name}: bad pattern {pattern!r}")
+    return SentenceAct(name, tuple(_words(spec, "words")), tuple(spec.get("patterns", [])), frozenset(weakens))
 
 
 @cache

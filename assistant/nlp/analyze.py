@@ -114,8 +114,10 @@ class Analyzer:
         scores = {label: combine(raw.get(label, 0.0), by_label[label]) for label in self.labels}
         # Evidence read as a narrower label ("I object ... advertising") speaks against the broader
         # one, as a negation does, unless the broader label has evidence of its own.
+        # So does a right only named ("derecho de oposición", "art. 21") when the request itself is the
+        # narrower one ("me opongo a: 1. la mercadotecnia directa").
         for label in {m.specialised_from for m in matches if m.specialised_from}:
-            if label in scores and not by_label[label]:
+            if label in scores and not any(_asks(m) for m in by_label[label]):
                 scores[label] = raw.get(label, 0.0) * NEGATION_DAMPING
         return scores
 
@@ -157,6 +159,10 @@ class Analyzer:
             model_version=self.model.version,
             ignored=list(cleaned.removed),
         )
+
+
+def _asks(m: Match) -> bool:
+    return m.kind == "request" and m.strength == "strong" and not m.negated
 
 
 def _model_text(subject: str, cleaned: CleanText) -> str:

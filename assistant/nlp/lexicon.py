@@ -15,19 +15,23 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from knowledge.base import Lexicon
+from knowledge.base import Lexicon, SentenceAct
 from knowledge.text import fold, words
 
 GAP = 4  # words a `~` may skip ("delete all of my personal data")
 NEGATION_WINDOW = 5  # words before a match where a negator negates it
 VERB_WINDOW = 14  # words before a right name where a request verb makes it a request
-CLAUSE_END = re.compile(r"[.!?;\n,]")  # a comma ends a clause; the others end a sentence too
+# A comma ends a clause; the others end a sentence too. A full stop before a lower-case word or a digit
+# is an abbreviation ("art. 15", "p. ej."), and a line break before one is a wrapped line of a letter.
+# A full stop after a lone digit is a list marker ("1. El tratamiento"); a line break after a colon
+# opens the list that the sentence announces ("me opongo a:\n1. ...").
+CLAUSE_END = re.compile(r",|[!?;]|(?<!\b\d)\.(?!\s*[a-zß-ÿ0-9(])|(?<![:\n])\n(?!\s*[a-zß-ÿ])")
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class LexiconMatcher:
         for label, entry in lexicon.labels.items():
             for kind, texts in (("request", entry.request), ("right", entry.right)):
                 self.patterns.extend(compile_pattern(label, kind, t, lexicon.negators) for t in texts)
+        self.acts: dict[str, SentenceAct] = {act.name: act for act in lexicon.acts}
+        for act in lexicon.acts:
+            self.patterns.extend(compile_pattern(act.name, "act", t, lexicon.negators) for t in act.patterns)
+        self.act_words = [(act, compile_element(act.words)) for act in lexicon.acts if act.words]
         self.by_literal: dict[str, list[Pattern]] = defaultdict(list)
         self.by_prefix: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         literals: set[str] = set()
@@ -123,7 +131,8 @@ class LexiconMatcher:
             if entry.specialises:
                 broader, cue_words = entry.specialises
                 self.specialisations[broader].append((label, compile_element(cue_words)))
-        for element in [*self.topics.values(), *(c for pairs in self.specialisations.values() for _, c in pairs)]:
+        cue_elements = [*self.topics.values(), *(c for pairs in self.specialisations.values() for _, c in pairs)]
+        for element in [*cue_elements, *(element for _, element in self.act_words)]:
             literals.update(element.literals)  # so a typo'd topic or cue word is repaired too
             prefixes.update(element.prefixes)
         self.request_verbs = compile_element(lexicon.request_verbs)
@@ -164,13 +173,14 @@ class LexiconMatcher:
         if literal:
             return literal[0]
         for length in self.prefix_lengths:
-            if length < 5 or length > len(word) + 1:
+            # A prefix is a word's head: repairing a short one, or one whose letter was dropped, turns
+            # ordinary words into lexicon words ("objet" -> "objec*", "permettra" -> "perime*").
+            if length < 6 or length > len(word):
                 continue
             candidates = self.prefixes_by_key.get((word[0], length), ())
-            for head in {word[:length], word[: length - 1]}:  # the typo may have dropped a letter
-                prefix = process.extractOne(head, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=1)
-                if prefix:
-                    return prefix[0]
+            prefix = process.extractOne(word[:length], candidates, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+            if prefix:
+                return prefix[0]
         return word
 
     def tokens(self, text: str) -> list[Token]:
@@ -230,6 +240,10 @@ class LexiconMatcher:
         """A reservation or condition earlier in the sentence ("me reservo el derecho a...")."""
         return any(self.hedges.accepts(tokens[j].word) for j in self._before(tokens, i, VERB_WINDOW, "sentence"))
 
+    def _names_a_right(self, tokens: Sequence[Token], i: int) -> bool:
+        """A right word just before the phrase: "the right to withdraw consent", "droit de s'opposer"."""
+        return any(tokens[j].word in self.lexicon.right_words for j in self._before(tokens, i, 3, "clause"))
+
     def _has_request_verb(self, tokens: Sequence[Token], i: int) -> bool:
         sentence = tokens[i].sentence
         for j in self._before(tokens, i, VERB_WINDOW, "sentence"):
@@ -249,15 +263,20 @@ class LexiconMatcher:
         ``tokens``: ``self.tokens(text)`` when the caller already has them."""
         tokens = self.tokens(text) if tokens is None else tokens
         matches: list[Match] = []
+        acts: dict[int, set[str]] = defaultdict(set)  # sentence -> labels whose evidence there is a mention
         for i, token in enumerate(tokens):
             for pattern in self._candidates(token.word):
                 end = self._match_from(pattern, tokens, i)
                 if end is None:
                     continue
+                if pattern.kind == "act":
+                    acts[token.sentence] |= self.acts[pattern.label].weakens
+                    continue
                 start_char, end_char = token.start, tokens[end].end
                 negated = not pattern.has_negator and self._negated(tokens, i)
                 if pattern.kind == "request":
-                    strength = "weak" if self._hedged(tokens, i) else "strong"
+                    named = self._names_a_right(tokens, i)  # "you have the right to withdraw consent"
+                    strength = "weak" if named or self._hedged(tokens, i) else "strong"
                 else:
                     requested = is_subject or self._has_request_verb(tokens, i)
                     strength = "strong" if requested and not self._hedged(tokens, i) else "weak"
@@ -276,7 +295,26 @@ class LexiconMatcher:
                     )
                 )
         matches.extend(self._articles(text, tokens))
+        for act, element in self.act_words:
+            for token in tokens:
+                if element.accepts(token.word):
+                    acts[token.sentence] |= act.weakens
+        if acts:
+            matches = self._weaken_by_act(matches, tokens, acts)
         return _dedupe(matches)
+
+    @staticmethod
+    def _weaken_by_act(matches: list[Match], tokens: Sequence[Token], acts: dict[int, set[str]]) -> list[Match]:
+        """A right named in a sentence that states a condition, recalls an earlier request or lists
+        what the law entitles to is mentioned there, not exercised (design.md, hard cases)."""
+        starts = [t.start for t in tokens]
+        out = []
+        for m in matches:
+            index = min(bisect_left(starts, m.start), len(tokens) - 1)
+            if m.strength == "strong" and m.label in acts.get(tokens[index].sentence, ()):
+                m = replace(m, strength="weak")
+            out.append(m)
+        return out
 
     def _specialised(self, label: str, tokens: Sequence[Token], sentence: int) -> str:
         """The narrower label when the sentence holds one of its cue words, else ``label``."""
