@@ -12,10 +12,18 @@ near-duplicates. Dutch cores go to test only: they measure what the lexicon alon
 added after the split was fixed (insurance questions that look like privacy questions, more
 ways of asking about the policy). They are composed last, with their own random stream, so the
 dev and test messages stay exactly as they were.
+
+Families (issue 11): whole messages written by us as the mailbox really looks, in
+`families/<lang>/<family>.yaml` (formal letters, terse web-form mail, reminders, "where did you get
+my data", marketing complaints, forwarded chains, an insurer's ordinary mail, hard negatives).
+Each is one phrasing, split by a hash of its id (70/15/15), and keeps its family so that
+`python -m assistant eval --by-family` can train without a family and test on it. Composed messages
+are family `composed`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -336,6 +344,9 @@ def build() -> list[dict]:
                 )
     rng.shuffle(messages)
     messages += train_only_messages(phrases)
+    for msg in messages:
+        msg["family"] = "composed"
+    messages += family_messages()
     for i, msg in enumerate(messages):
         msg["id"] = f"m{i:05d}"
     return messages
@@ -362,6 +373,59 @@ def train_only_messages(phrases: dict[str, dict]) -> list[dict]:
     return messages
 
 
+# The one taxonomy (knowledge/data/labels.yaml): a family message may carry only its labels.
+LABELS = {
+    entry["id"]
+    for entry in yaml.safe_load((HERE.parent / "knowledge" / "data" / "labels.yaml").read_text(encoding="utf-8"))[
+        "labels"
+    ]
+}
+FAMILY_SPLIT = (("train", 70), ("dev", 85), ("test", 100))  # cumulative percentages
+
+
+def family_split(core_id: str) -> str:
+    bucket = int(hashlib.sha256(core_id.encode()).hexdigest(), 16) % 100
+    return next(split for split, upper in FAMILY_SPLIT if bucket < upper)
+
+
+def family_messages() -> list[dict]:
+    """The written messages of families/<lang>/<family>.yaml, placeholders filled (own random stream)."""
+    rng = random.Random(SEED + 2)
+    composer = Composer({}, rng)
+    messages = []
+    for path in sorted((HERE / "families").glob("*/*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        lang, family = data.get("lang", path.parent.name), data.get("family", path.stem)
+        if lang not in FIRST:
+            raise ValueError(f"{path}: unknown language {lang!r}")
+        for i, item in enumerate(data.get("messages") or []):
+            unknown = set(item.get("labels") or ["?"]) - LABELS
+            if unknown or not item.get("body"):
+                raise ValueError(f"{path}: message {i}: unknown labels {sorted(unknown)} or no body")
+            who = composer.person(lang)
+            core_id = f"{lang}.{family}.{i}"
+            messages.append(
+                {
+                    "lang": lang,
+                    "subject": _fill(item.get("subject") or "", who),
+                    "body": _fill(item["body"], who),
+                    "labels": sorted(set(item["labels"])),
+                    "split": family_split(core_id),
+                    "tags": [f"family:{family}"],
+                    "cores": [core_id],
+                    "family": family,
+                }
+            )
+    return messages
+
+
+def _fill(text: str, who: dict[str, str]) -> str:
+    """Placeholders filled; any other brace is left as written (a letter may quote '{...}')."""
+    for key, value in who.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
 def statistics(messages: list[dict]) -> str:
     langs = Counter(m["lang"] for m in messages)
     labels = Counter(label for m in messages for label in m["labels"])
@@ -372,8 +436,12 @@ def statistics(messages: list[dict]) -> str:
         "languages: " + ", ".join(f"{k} {v} ({v / total:.0%})" for k, v in langs.most_common()),
         "labels: " + ", ".join(f"{k} {v}" for k, v in labels.most_common()),
         f"multi-label: {sum(len(m['labels']) > 1 for m in messages)}",
+        "families: " + ", ".join(f"{k} {v}" for k, v in Counter(m["family"] for m in messages).most_common()),
     ]
     return "\n".join(lines)
+
+
+ROW_KEYS = ("id", "split", "lang", "labels", "subject", "body", "tags", "cores", "family")
 
 
 def main() -> int:
@@ -383,7 +451,7 @@ def main() -> int:
         for msg in messages:
             fh.write(
                 json.dumps(
-                    {k: msg[k] for k in ("id", "split", "lang", "labels", "subject", "body", "tags", "cores")},
+                    {k: msg[k] for k in ROW_KEYS},
                     ensure_ascii=False,
                 )
                 + "\n"

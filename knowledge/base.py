@@ -116,6 +116,9 @@ class SentenceAct:
     words: tuple[str, ...]
     patterns: tuple[str, ...]
     weakens: frozenset[str]
+    # (label, words): the act beside one of these words anywhere in the text is evidence for the label
+    # ("I asked you in March ... still nothing" is a present grievance: complaint).
+    grievance: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class Lexicon:
     gdpr_citations: tuple[str, ...]
     labels: Mapping[str, LabelLexicon]
     acts: tuple[SentenceAct, ...] = ()
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # `@name` in a slot: any of these words
 
 
 @dataclass(frozen=True)
@@ -393,11 +397,15 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
     if unknown:
         raise KnowledgeError(f"lexicon.yaml: labels not in the taxonomy: {sorted(unknown)}")
     per_label = {}
+    classes = {name: tuple(_words(raw["classes"], name)) for name in raw.get("classes") or {}}
     for label, entry in raw["labels"].items():
         patterns = [*entry.get("right", []), *entry.get("request", [])]
         for pattern in patterns:
             if not isinstance(pattern, str) or not pattern.strip() or pattern.strip().startswith("~"):
                 raise KnowledgeError(f"lexicon.yaml: {label}: bad pattern {pattern!r}")
+            unknown_classes = set(re.findall(r"@(\w+)", pattern)) - set(classes)
+            if unknown_classes:
+                raise KnowledgeError(f"lexicon.yaml: {label}: unknown word classes {sorted(unknown_classes)}")
         per_label[label] = LabelLexicon(
             articles=tuple(str(a) for a in entry.get("articles", [])),
             right=tuple(entry.get("right", [])),
@@ -416,6 +424,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
         labels=MappingProxyType(per_label),
         acts=tuple(_act(name, spec, label_ids) for name, spec in raw.get("acts", {}).items()),
+        classes=MappingProxyType(classes),
     )
 
 
@@ -429,7 +438,15 @@ def _act(name: str, spec: dict[str, Any], label_ids: set[str]) -> SentenceAct:
     for pattern in spec.get("patterns", []):
         if not isinstance(pattern, str) or not pattern.strip() or pattern.strip().startswith("~"):
             raise KnowledgeError(f"lexicon.yaml: act {name}: bad pattern {pattern!r}")
-    return SentenceAct(name, tuple(_words(spec, "words")), tuple(spec.get("patterns", [])), frozenset(weakens))
+    grievance = None
+    if spec.get("grievance"):
+        label = spec["grievance"].get("label")
+        if label not in label_ids:
+            raise KnowledgeError(f"lexicon.yaml: act {name}: grievance label {label!r} not in the taxonomy")
+        grievance = (label, tuple(_words(spec["grievance"], "words")))
+    return SentenceAct(
+        name, tuple(_words(spec, "words")), tuple(spec.get("patterns", [])), frozenset(weakens), grievance
+    )
 
 
 @cache

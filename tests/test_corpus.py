@@ -23,7 +23,7 @@ def _shipped() -> list[dict]:
 
 def test_shipped_corpus_is_what_build_py_writes():
     rebuilt = _build_module().build()
-    keys = ("id", "split", "lang", "labels", "subject", "body", "tags", "cores")
+    keys = ("id", "split", "lang", "labels", "subject", "body", "tags", "cores", "family")
     assert [{k: m[k] for k in keys} for m in rebuilt] == _shipped()
 
 
@@ -41,7 +41,7 @@ def test_no_phrasing_crosses_splits_and_train_only_stays_in_train():
 
 
 def test_size_and_mix_as_the_issue_asks():
-    messages = _shipped()
+    messages = [m for m in _shipped() if m["family"] == "composed"]
     total = len(messages)
     langs = Counter(m["lang"] for m in messages)
     labels = Counter(label for m in messages for label in m["labels"])
@@ -49,3 +49,24 @@ def test_size_and_mix_as_the_issue_asks():
     assert min(labels.values()) >= 50 and len(labels) == 12
     assert langs["es"] / total >= 0.40 and langs["fr"] / total >= 0.20 and langs["en"] / total >= 0.20
     assert langs["ca"] > 0 and {"pt", "it", "de", "nl"} <= set(langs)
+
+
+def test_written_families_cover_every_language_and_label():
+    """Issue 11: messages that look like the mailbox, in families, across all eight languages."""
+    written = [m for m in _shipped() if m["family"] != "composed"]
+    families = {m["family"] for m in written}
+    assert {"formal_letter", "informal", "reminder", "data_source", "marketing", "chain", "insurer_mail"} <= families
+    langs = Counter(m["lang"] for m in written)
+    assert set(langs) == {"es", "fr", "en", "ca", "pt", "it", "de", "nl"} and min(langs.values()) >= 40
+    labels = Counter(label for m in written for label in m["labels"])
+    assert len(labels) == 12 and min(labels.values()) >= 20
+    long_letters = [m for m in written if m["family"] == "formal_letter" and len(m["body"]) > 3000]
+    assert len(long_letters) >= 30
+
+
+def test_family_messages_split_by_their_own_id():
+    """A written message is one phrasing: it lands in one split, decided by its id alone."""
+    build = _build_module()
+    for m in _shipped():
+        if m["family"] != "composed":
+            assert m["split"] == build.family_split(m["cores"][0]), m["id"]

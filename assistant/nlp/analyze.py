@@ -16,7 +16,7 @@ from knowledge.text import words
 from ..mime import THREAD_PREFIX
 from .clean import CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
 from .entities import Entity, extract_entities, merge_entities
-from .language import detect_language
+from .language import SUPPORTED, UNDETERMINED, detect_language
 from .lexicon import LexiconMatcher, Match
 from .model import NEGATION_DAMPING, RightsModel, combine
 
@@ -49,6 +49,7 @@ class Analysis:
     cleaned_text: str
     model_version: str
     ignored: list[Removed] = field(default_factory=list)
+    needs_human: list[str] = field(default_factory=list)  # why a person must read it (e.g. an unsupported language)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: what the API returns and the store keeps.
@@ -66,6 +67,7 @@ class Analysis:
             "cleaned_text": self.cleaned_text,
             "model_version": self.model_version,
             "ignored": [dict(vars(r)) for r in self.ignored],
+            "needs_human": list(self.needs_human),
         }
 
     @property
@@ -75,6 +77,7 @@ class Analysis:
 
 
 NOT_A_RIGHT = ("information", "other")
+UNSEEN_BESIDE_ASKED = 0.8  # see Analyzer._bar
 
 
 class Analyzer:
@@ -121,25 +124,55 @@ class Analyzer:
                 scores[label] = raw.get(label, 0.0) * NEGATION_DAMPING
         return scores
 
-    def decide(self, scores: dict[str, float]) -> list[str]:
-        """Labels above their thresholds. 'information' is a question with no right exercised
-        (design.md), so a right beside it wins: an access letter asking for the purposes and the
-        recipients is an access request. Between 'information' and 'other' (both: no right
-        exercised) the higher score wins. 'other' when nothing is above its threshold."""
-        labels = [label for label in self.labels if scores[label] >= self.model.threshold(label)]
+    def asked(self, matches: list[Match]) -> set[str]:
+        """Labels the message asks for in so many words: a strong, non-negated request phrase, or a
+        right named after a request verb ("solicito el derecho de supresión"). design.md: the request
+        is in the verbs, so these stand whatever the categoriser thinks. A right only named beside a
+        narrower request ("derecho de oposición ... me opongo a la publicidad") is the narrower one."""
+        asked = {
+            m.label for m in matches if m.kind in ("request", "right") and m.strength == "strong" and not m.negated
+        }
+        for broader in {m.specialised_from for m in matches if m.specialised_from}:
+            if not any(_asks(m) for m in matches if m.label == broader):
+                asked.discard(broader)
+        return asked
+
+    def decide(
+        self,
+        scores: dict[str, float],
+        asked: set[str] | frozenset[str] = frozenset(),
+        seen: set[str] | frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Labels asked for in so many words (``asked``) or above their thresholds. 'information' is a
+        question with no right exercised (design.md), so a right beside it wins: an access letter
+        asking for the purposes and the recipients is an access request. Between 'information' and
+        'other' (both: no right exercised) the higher score wins. 'other' when nothing is chosen."""
+        labels = [label for label in self.labels if label in asked or scores[label] >= self._bar(label, asked, seen)]
         if any(label not in NOT_A_RIGHT for label in labels):
             return [label for label in labels if label not in NOT_A_RIGHT]
         if len(labels) > 1:
             return [max(labels, key=lambda label: scores[label])]
         return labels or ["other"]
 
+    def _bar(self, label: str, asked: set[str] | frozenset[str], seen: set[str] | frozenset[str]) -> float:
+        """The score a label needs. Beside a right asked for in so many words, a label the lexicon saw
+        no phrase of at all needs the categoriser to be sure: reminders teach it that "delete" and
+        "complaint" go together, which a first request does not make true."""
+        threshold = self.model.threshold(label)
+        if asked and label not in seen and label not in NOT_A_RIGHT:
+            return max(threshold, UNSEEN_BESIDE_ASKED)
+        return threshold
+
     def analyze(self, subject: str, body: str, lang: str | None = None) -> Analysis:
         subject = subject or ""
         body, cleaned, subject_matches, body_matches = self.prepare(subject, body or "")
         matches = subject_matches + body_matches
         scores = self.model.calibrated(self.combined_scores(subject, cleaned, matches))
-        labels = self.decide(scores)
-        language, confidence = (lang, 1.0) if lang else detect_language(f"{subject}\n{cleaned.compact}")
+        labels = self.decide(scores, self.asked(matches), {m.label for m in matches})
+        language, confidence = (
+            (lang, 1.0) if lang else detect_language(f"{subject}\n{cleaned.compact}", allow_unsupported=True)
+        )
+        needs_human = [] if language in SUPPORTED else [_unsupported_reason(language)]
         evidence: dict[str, list[Evidence]] = {}
         for field_name, group in (("subject", subject_matches), ("body", body_matches)):
             for m in group:
@@ -158,7 +191,14 @@ class Analyzer:
             cleaned_text=(THREAD_PREFIX.sub("", subject) + "\n" + cleaned.compact).strip(),
             model_version=self.model.version,
             ignored=list(cleaned.removed),
+            needs_human=needs_human,
         )
+
+
+def _unsupported_reason(language: str) -> str:
+    if language == UNDETERMINED:
+        return "no text to tell the language from: a person must read it"
+    return f"written in '{language}', a language the classifier does not read: a person must read it"
 
 
 def _asks(m: Match) -> bool:

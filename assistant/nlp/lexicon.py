@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -31,6 +31,7 @@ VERB_WINDOW = 14  # words before a right name where a request verb makes it a re
 # is an abbreviation ("art. 15", "p. ej."), and a line break before one is a wrapped line of a letter.
 # A full stop after a lone digit is a list marker ("1. El tratamiento"); a line break after a colon
 # opens the list that the sentence announces ("me opongo a:\n1. ...").
+GRIEVANCE_REACH = 3  # sentences after a recalled request where "still nothing" makes it a grievance
 CLAUSE_END = re.compile(r",|[!?;]|(?<!\b\d)\.(?!\s*[a-zß-ÿ0-9(])|(?<![:\n])\n(?!\s*[a-zß-ÿ])")
 
 
@@ -68,6 +69,7 @@ class Match:
     pattern: str
     negated: bool = False
     specialised_from: str | None = None  # the broader label this evidence was read away from
+    mention: bool = False  # its sentence states a condition, recalls a request or lists the law: not asked
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,18 @@ def compile_element(options: Iterable[str], gap_before: int = 0) -> Element:
     return Element(literals, tuple(o[:-1] for o in folded if o.endswith("*")), gap_before)
 
 
-def compile_pattern(label: str, kind: str, text: str, negators: frozenset[str]) -> Pattern:
+def compile_pattern(
+    label: str, kind: str, text: str, negators: frozenset[str], classes: Mapping[str, Sequence[str]] | None = None
+) -> Pattern:
+    """``classes``: the lexicon's word classes; a slot option ``@name`` takes any word of class ``name``."""
     elements: list[Element] = []
     gap = 0
     for raw in text.split():
         if raw == "~":
             gap += GAP  # "~ ~": twice as far
             continue
-        elements.append(compile_element(raw.split("|"), gap))
+        options = [w for o in raw.split("|") for w in ((classes or {})[o[1:]] if o.startswith("@") else (o,))]
+        elements.append(compile_element(options, gap))
         gap = 0
     has_negator = any(e.literals & negators for e in elements)
     return Pattern(label, kind, text, tuple(elements), has_negator)
@@ -107,11 +113,18 @@ class LexiconMatcher:
         self.patterns: list[Pattern] = []
         for label, entry in lexicon.labels.items():
             for kind, texts in (("request", entry.request), ("right", entry.right)):
-                self.patterns.extend(compile_pattern(label, kind, t, lexicon.negators) for t in texts)
+                self.patterns.extend(
+                    compile_pattern(label, kind, t, lexicon.negators, lexicon.classes) for t in texts
+                )
         self.acts: dict[str, SentenceAct] = {act.name: act for act in lexicon.acts}
         for act in lexicon.acts:
-            self.patterns.extend(compile_pattern(act.name, "act", t, lexicon.negators) for t in act.patterns)
+            self.patterns.extend(
+                compile_pattern(act.name, "act", t, lexicon.negators, lexicon.classes) for t in act.patterns
+            )
         self.act_words = [(act, compile_element(act.words)) for act in lexicon.acts if act.words]
+        self.grievances = {
+            act.name: (act.grievance[0], compile_element(act.grievance[1])) for act in lexicon.acts if act.grievance
+        }
         self.by_literal: dict[str, list[Pattern]] = defaultdict(list)
         self.by_prefix: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         literals: set[str] = set()
@@ -132,7 +145,8 @@ class LexiconMatcher:
                 broader, cue_words = entry.specialises
                 self.specialisations[broader].append((label, compile_element(cue_words)))
         cue_elements = [*self.topics.values(), *(c for pairs in self.specialisations.values() for _, c in pairs)]
-        for element in [*cue_elements, *(element for _, element in self.act_words)]:
+        act_elements = [*(e for _, e in self.act_words), *(e for _, e in self.grievances.values())]
+        for element in [*cue_elements, *act_elements]:
             literals.update(element.literals)  # so a typo'd topic or cue word is repaired too
             prefixes.update(element.prefixes)
         self.request_verbs = compile_element(lexicon.request_verbs)
@@ -229,8 +243,9 @@ class LexiconMatcher:
                 return
             yield j
 
-    def _negated(self, tokens: Sequence[Token], i: int) -> bool:
-        for j in self._before(tokens, i, NEGATION_WINDOW, "clause"):
+    def _negated(self, tokens: Sequence[Token], i: int, end: int | None = None) -> bool:
+        """A negator before the phrase, or inside it ("diese Daten nicht löschen"), negates it."""
+        for j in [*self._before(tokens, i, NEGATION_WINDOW, "clause"), *range(i + 1, (end or i) + 1)]:
             if tokens[j].word in self.lexicon.negators:
                 follower = tokens[j + 1].word if j + 1 < len(tokens) else ""
                 return follower not in self.lexicon.cessation  # "ya no quiero": stopping is asking
@@ -264,6 +279,7 @@ class LexiconMatcher:
         tokens = self.tokens(text) if tokens is None else tokens
         matches: list[Match] = []
         acts: dict[int, set[str]] = defaultdict(set)  # sentence -> labels whose evidence there is a mention
+        act_spans: dict[str, tuple[int, int, int]] = {}  # act -> where it was first performed (start, end, sentence)
         for i, token in enumerate(tokens):
             for pattern in self._candidates(token.word):
                 end = self._match_from(pattern, tokens, i)
@@ -271,9 +287,10 @@ class LexiconMatcher:
                     continue
                 if pattern.kind == "act":
                     acts[token.sentence] |= self.acts[pattern.label].weakens
+                    act_spans.setdefault(pattern.label, (token.start, tokens[end].end, token.sentence))
                     continue
                 start_char, end_char = token.start, tokens[end].end
-                negated = not pattern.has_negator and self._negated(tokens, i)
+                negated = not pattern.has_negator and self._negated(tokens, i, end)
                 if pattern.kind == "request":
                     named = self._names_a_right(tokens, i)  # "you have the right to withdraw consent"
                     strength = "weak" if named or self._hedged(tokens, i) else "strong"
@@ -301,7 +318,24 @@ class LexiconMatcher:
                     acts[token.sentence] |= act.weakens
         if acts:
             matches = self._weaken_by_act(matches, tokens, acts)
+        matches.extend(self._grievances(text, tokens, act_spans))
         return _dedupe(matches)
+
+    def _grievances(
+        self, text: str, tokens: Sequence[Token], act_spans: dict[str, tuple[int, int, int]]
+    ) -> list[Match]:
+        """An act with one of its grievance words close by: "I asked you in March. Still nothing"."""
+        found = []
+        for name, (start, end, sentence) in act_spans.items():
+            if name not in self.grievances:
+                continue
+            label, element = self.grievances[name]
+            near = (t for t in tokens if sentence - 1 <= t.sentence <= sentence + GRIEVANCE_REACH)
+            cue = next((t for t in near if element.accepts(t.word)), None)
+            if cue is not None:
+                pattern = f"{name} + {cue.word}"
+                found.append(Match(label, "request", "strong", start, end, text[start:end], pattern))
+        return found
 
     @staticmethod
     def _weaken_by_act(matches: list[Match], tokens: Sequence[Token], acts: dict[int, set[str]]) -> list[Match]:
@@ -311,8 +345,8 @@ class LexiconMatcher:
         out = []
         for m in matches:
             index = min(bisect_left(starts, m.start), len(tokens) - 1)
-            if m.strength == "strong" and m.label in acts.get(tokens[index].sentence, ()):
-                m = replace(m, strength="weak")
+            if m.label in acts.get(tokens[index].sentence, ()):
+                m = replace(m, strength="weak", mention=True)
             out.append(m)
         return out
 

@@ -8,9 +8,10 @@ from typing import Any
 
 
 def multilabel_report(
-    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str]
+    gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str], min_support: int = 1
 ) -> dict[str, Any]:
-    """Scores of ``predicted`` against ``gold``, one list of labels per message.
+    """Scores of ``predicted`` against ``gold``, one list of labels per message. Macro-F1 averages
+    the labels with at least ``min_support`` gold messages (the owner's real-mail rule uses 3).
 
     >>> multilabel_report([["a"], ["b"]], [["a"], ["a"]], ["a", "b"])["exact_match"]
     0.5
@@ -32,7 +33,7 @@ def multilabel_report(
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
         total_tp, total_fp, total_fn = total_tp + tp, total_fp + fp, total_fn + fn
-    supported = [v["f1"] for v in per_label.values() if v["support"]]
+    supported = [v["f1"] for v in per_label.values() if v["support"] >= max(min_support, 1)]
     micro = 2 * total_tp / (2 * total_tp + total_fp + total_fn) if total_tp else 0.0
     exact = sum(1 for g, p in zip(gold, predicted, strict=True) if set(g) == set(p)) / max(len(gold), 1)
     return {

@@ -4,7 +4,9 @@ Combination, in words: the lexicon's non-negated evidence for a label is a confi
 phrase, or a right named after a request verb, 0.85 — design.md: "the request is in the verbs";
 a cited article after one 0.6; a mere mention 0.25), merged with the model's probability by
 noisy-OR; evidence that
-is all negated instead damps the model's probability. The result is calibrated per label
+is all negated instead damps the model's probability. A phrase in a sentence that
+states a condition, recalls an earlier request or lists the law (lexicon `acts`) counts as
+negated evidence does. The result is calibrated per label
 (Platt scaling fitted on the dev split) and compared with a per-label threshold chosen on dev.
 """
 
@@ -33,10 +35,11 @@ NEGATION_DAMPING = 0.3
 
 
 def evidence_confidence(matches: Iterable[Match]) -> tuple[float, bool]:
-    """(noisy-OR confidence of the positive evidence, True if there was only negated evidence)."""
+    """(noisy-OR confidence of the positive evidence, True if there was only counter-evidence: phrases
+    negated, or read as mentions because their sentence states a condition or recalls a request)."""
     remaining, positive, negated = 1.0, False, False
     for m in matches:
-        if m.negated:
+        if m.negated or m.mention:
             negated = True
             continue
         positive = True
