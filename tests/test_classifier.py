@@ -285,3 +285,135 @@ def test_clean_keeps_offsets():
     cleaned = clean(text)
     assert len(cleaned.text) == len(text)
     assert cleaned.compact == "Borrad mis datos."
+
+
+# --- Issue 11: the kinds of error seen on real people's mail, each with our own examples in es, fr, en. ---
+
+# Mentions are not requests: a conditional threat, and the Art. 15(1) list of what the law entitles to.
+ACCESS_WITH_MENTIONS = [
+    (
+        "es",
+        "Solicitud de acceso",
+        "Les pido que me remitan una copia de los datos personales que conservan sobre mí, indicando los fines, "
+        "los destinatarios, el plazo de conservación, el origen de los datos, la existencia de decisiones "
+        "automatizadas, incluida la elaboración de perfiles, y la lógica aplicada, así como el derecho a presentar "
+        "una reclamación ante una autoridad de control.\n\nSi en el plazo de un mes no he recibido contestación, "
+        "acudiré a la Agencia Española de Protección de Datos.",
+    ),
+    (
+        "fr",
+        "Demande d'accès",
+        "Je vous demande de me communiquer une copie de mes données personnelles, ainsi que les finalités, les "
+        "destinataires, la durée de conservation, la source des données, l'existence d'une prise de décision "
+        "automatisée et la logique sous-jacente, et le droit d'introduire une réclamation auprès de la CNIL.\n\n"
+        "À défaut de réponse dans un délai d'un mois, je saisirai la CNIL.",
+    ),
+    (
+        "en",
+        "Subject access request",
+        "Please send me a copy of the personal data you hold about me, together with the purposes, the recipients, "
+        "the retention period, the source of the data, the existence of automated decision-making including "
+        "profiling and the logic involved, and the right to lodge a complaint with a supervisory authority.\n\n"
+        "Failing a reply within one month, I will complain to the regulator.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "subject", "body"), ACCESS_WITH_MENTIONS)
+def test_listed_rights_and_conditional_threats_leave_access_alone(lang: str, subject: str, body: str):
+    assert analyze(subject, body).labels == ["access"], lang
+
+
+# Present grievances: a reminder about an unanswered request, an ignored opt-out.
+GRIEVANCES = [
+    ("es", "", "Os escribí el 3 de marzo pidiendo que borrarais mis datos y todavía nada. Ni una respuesta.", "complaint"),
+    ("es", "Publicidad", "Me di de baja de vuestros correos hace un mes y siguen llegándome ofertas.", "complaint"),
+    ("fr", "Relance", "Je vous ai envoyé une demande d'accès à mes données il y a six semaines, toujours rien.", "complaint"),
+    ("fr", "", "Je me suis désabonné de la newsletter et je continue de recevoir vos offres.", "complaint"),
+    ("en", "", "I asked you to delete my account in April. It is now July and I have heard nothing back.", "complaint"),
+    ("en", "Still getting emails", "I unsubscribed twice and you keep emailing me offers.", "complaint"),
+]
+
+
+@pytest.mark.parametrize(("lang", "subject", "body", "label"), GRIEVANCES)
+def test_a_present_grievance_is_a_complaint(lang: str, subject: str, body: str, label: str):
+    assert label in analyze(subject, body).labels, lang
+
+
+# Rights combined on purpose: erasure + withdrawal "if I gave consent" + a general Art. 21(1) objection.
+COMBINED = [
+    (
+        "es",
+        "Supresión de mis datos. En caso de que les haya dado mi consentimiento para algún tratamiento, lo revoco.\n\n"
+        "Asimismo me opongo al tratamiento de mis datos basado en su interés legítimo.\n\nSolicito que eliminen "
+        "todos mis datos personales.",
+    ),
+    (
+        "fr",
+        "Veuillez effacer l'ensemble de mes données personnelles.\n\nSi j'ai consenti à un traitement, je retire "
+        "ce consentement.\n\nPar ailleurs, je m'oppose au traitement de mes données fondé sur l'intérêt légitime.",
+    ),
+    (
+        "en",
+        "Please erase all personal data you hold about me.\n\nTo the extent I gave consent to any processing, I "
+        "withdraw it.\n\nI also object to the processing of my data based on legitimate interests.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), COMBINED)
+def test_rights_combined_on_purpose_each_count(lang: str, body: str):
+    labels = set(analyze("", body).labels)
+    assert {"erasure", "consent_withdrawal", "objection"} <= labels, lang
+    assert "complaint" not in labels
+
+
+# Terse, informal messages of the kind posted in issue trackers.
+TERSE = [
+    ("es", "borrad mi cuenta y todo lo q teneis de mi", "erasure"),
+    ("es", "de donde habeis sacado mi movil??", "access"),
+    ("es", "dejad de mandarme publicidad, nunca me suscribi", "objection_marketing"),
+    ("fr", "supprimez mon compte et toutes mes infos svp", "erasure"),
+    ("fr", "d'où vient mon numéro ? je ne suis pas client", "access"),
+    ("fr", "arrêtez de m'envoyer vos pubs", "objection_marketing"),
+    ("en", "pls remove my account and every bit of data", "erasure"),
+    ("en", "how did you get my email address? never signed up", "access"),
+    ("en", "stop sending me these emails, I never subscribed", "objection_marketing"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), TERSE)
+def test_terse_informal_messages(lang: str, body: str, label: str):
+    assert label in analyze("", body).labels, lang
+
+
+# Questions about processing, no right exercised.
+QUESTIONS = [
+    ("es", "Una duda: ¿durante cuánto tiempo guardan los datos que recogen en el formulario de contacto?"),
+    ("fr", "Bonjour, combien de temps conservez-vous les données collectées lors d'une demande de devis ?"),
+    ("en", "Quick question: how long do you keep the personal data collected through the quote form?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), QUESTIONS)
+def test_a_question_about_processing_is_information(lang: str, body: str):
+    assert analyze("", body).labels == ["information"], lang
+
+
+def test_an_unsupported_language_is_said_and_handed_to_a_person():
+    result = analyze("", "Прошу удалить все мои персональные данные из вашей базы.")
+    assert result.language == "ru"
+    assert result.needs_human and "ru" in result.needs_human[0]
+    assert analyze("", "Borrad mis datos, por favor.").needs_human == []
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("Hiermit bitte ich Sie, sämtliche über mich gespeicherten Daten unverzüglich zu löschen.", "erasure"),
+        ("Ich bitte Sie, meine falsch gespeicherte Anschrift zu berichtigen.", "rectification"),
+        ("Ik verzoek u mijn gegevens uit uw systemen te verwijderen.", "erasure"),
+    ],
+)
+def test_verb_final_requests(body: str, label: str):
+    assert label in analyze("", body).labels

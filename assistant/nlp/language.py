@@ -44,7 +44,7 @@ def detect_language(text: str, *, allow_unsupported: bool = False) -> tuple[str,
     sample = text[:4000]
     if allow_unsupported:
         lang, prob = _identifier(restricted=False).classify(sample)
-        if lang not in SUPPORTED and lang not in NEIGHBOURS and prob >= UNSUPPORTED_CONFIDENCE:
+        if lang in SUPPORTED or (lang not in NEIGHBOURS and prob >= UNSUPPORTED_CONFIDENCE):
             return str(lang), float(prob)
     lang, prob = _identifier().classify(sample)
     return str(lang), float(prob)

@@ -255,9 +255,11 @@ class LexiconMatcher:
         """A reservation or condition earlier in the sentence ("me reservo el derecho a...")."""
         return any(self.hedges.accepts(tokens[j].word) for j in self._before(tokens, i, VERB_WINDOW, "sentence"))
 
-    def _names_a_right(self, tokens: Sequence[Token], i: int) -> bool:
-        """A right word just before the phrase: "the right to withdraw consent", "droit de s'opposer"."""
-        return any(tokens[j].word in self.lexicon.right_words for j in self._before(tokens, i, 3, "clause"))
+    def _names_a_right(self, tokens: Sequence[Token], i: int, end: int) -> bool:
+        """A right word just before the phrase or in it: "the right to withdraw consent", "droit de
+        s'opposer", "based on consent, my right to withdraw it"."""
+        span = [*self._before(tokens, i, 3, "clause"), *range(i + 1, end)]
+        return any(tokens[j].word in self.lexicon.right_words for j in span)
 
     def _has_request_verb(self, tokens: Sequence[Token], i: int) -> bool:
         sentence = tokens[i].sentence
@@ -292,7 +294,7 @@ class LexiconMatcher:
                 start_char, end_char = token.start, tokens[end].end
                 negated = not pattern.has_negator and self._negated(tokens, i, end)
                 if pattern.kind == "request":
-                    named = self._names_a_right(tokens, i)  # "you have the right to withdraw consent"
+                    named = self._names_a_right(tokens, i, end)  # "you have the right to withdraw consent"
                     strength = "weak" if named or self._hedged(tokens, i) else "strong"
                 else:
                     requested = is_subject or self._has_request_verb(tokens, i)
