@@ -326,18 +326,18 @@ def test_listed_rights_and_conditional_threats_leave_access_alone(lang: str, sub
 
 # Present grievances: a reminder about an unanswered request, an ignored opt-out.
 GRIEVANCES = [
-    ("es", "", "Os escribí el 3 de marzo pidiendo que borrarais mis datos y todavía nada. Ni una respuesta.", "complaint"),
-    ("es", "Publicidad", "Me di de baja de vuestros correos hace un mes y siguen llegándome ofertas.", "complaint"),
-    ("fr", "Relance", "Je vous ai envoyé une demande d'accès à mes données il y a six semaines, toujours rien.", "complaint"),
-    ("fr", "", "Je me suis désabonné de la newsletter et je continue de recevoir vos offres.", "complaint"),
-    ("en", "", "I asked you to delete my account in April. It is now July and I have heard nothing back.", "complaint"),
-    ("en", "Still getting emails", "I unsubscribed twice and you keep emailing me offers.", "complaint"),
+    ("es", "", "Os escribí el 3 de marzo pidiendo que borrarais mis datos y todavía nada. Ni una respuesta."),
+    ("es", "Publicidad", "Me di de baja de vuestros correos hace un mes y siguen llegándome ofertas."),
+    ("fr", "Relance", "Je vous ai envoyé une demande d'accès à mes données il y a six semaines, toujours rien."),
+    ("fr", "", "Je me suis désabonné de la newsletter et je continue de recevoir vos offres."),
+    ("en", "", "I asked you to delete my account in April. It is now July and I have heard nothing back."),
+    ("en", "Still getting emails", "I unsubscribed twice and you keep emailing me offers."),
 ]
 
 
-@pytest.mark.parametrize(("lang", "subject", "body", "label"), GRIEVANCES)
-def test_a_present_grievance_is_a_complaint(lang: str, subject: str, body: str, label: str):
-    assert label in analyze(subject, body).labels, lang
+@pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES)
+def test_a_present_grievance_is_a_complaint(lang: str, subject: str, body: str):
+    assert "complaint" in analyze(subject, body).labels, lang
 
 
 # Rights combined on purpose: erasure + withdrawal "if I gave consent" + a general Art. 21(1) objection.
