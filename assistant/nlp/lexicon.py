@@ -61,7 +61,7 @@ class Match:
     """Evidence: which label, how strong, where, and whether it was negated."""
 
     label: str
-    kind: str  # "request" | "right" | "article"
+    kind: str  # "request" | "right" | "article" | "question"
     strength: str  # "strong" | "weak"
     start: int
     end: int
@@ -321,7 +321,28 @@ class LexiconMatcher:
         if acts:
             matches = self._weaken_by_act(matches, tokens, acts)
         matches.extend(self._grievances(text, tokens, act_spans))
+        matches.extend(self._questions(text, tokens))
         return _dedupe(matches)
+
+    def _questions(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+        """A question about personal data ("¿comparten mis datos con otras empresas?") is evidence of
+        `information` (design.md: a question about the policy or the processing, no right exercised)."""
+        topic = self.topics.get("information")
+        if topic is None or "?" not in text:
+            return []
+        starts = [t.start for t in tokens]
+        found, seen = [], set()
+        for mark in re.finditer(r"\?", text):
+            index = bisect_left(starts, mark.start()) - 1
+            if index < 0 or tokens[index].sentence in seen:
+                continue
+            sentence = tokens[index].sentence
+            seen.add(sentence)
+            words = [t for t in tokens[: index + 1] if t.sentence == sentence]
+            if any(topic.accepts(t.word) for t in words):
+                start, end = words[0].start, mark.end()
+                found.append(Match("information", "question", "strong", start, end, text[start:end], "?"))
+        return found
 
     def _grievances(
         self, text: str, tokens: Sequence[Token], act_spans: dict[str, tuple[int, int, int]]

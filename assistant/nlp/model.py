@@ -29,6 +29,7 @@ EVIDENCE_CONFIDENCE = {
     ("request", "strong"): 0.85,
     ("right", "strong"): 0.85,
     ("article", "strong"): 0.6,
+    ("question", "strong"): 0.6,  # a question about personal data: information, unless a right is asked
 }
 WEAK_CONFIDENCE = 0.25
 NEGATION_DAMPING = 0.3
