@@ -417,3 +417,14 @@ def test_an_unsupported_language_is_said_and_handed_to_a_person():
 )
 def test_verb_final_requests(body: str, label: str):
     assert label in analyze("", body).labels
+
+
+def test_mixed_catalan_and_spanish_mail_is_read():
+    """Mail from Catalonia often switches language mid-message: the rights are read in both."""
+    body = (
+        "Bon dia, us escric perquè vull que esborreu les meves dades.\n"
+        "Además, no quiero recibir más publicidad por SMS. Gràcies."
+    )
+    result = analyze("", body)
+    assert result.language in ("ca", "es") and not result.needs_human
+    assert {"erasure", "objection_marketing"} <= set(result.labels)
