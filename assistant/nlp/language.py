@@ -21,11 +21,10 @@ NEIGHBOURS = frozenset({"gl", "an", "ast", "oc", "wa", "lb", "af", "fy", "la", "
 
 
 @cache
-def _identifier(restricted: bool = True) -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    if restricted:
-        identifier.set_languages(list(SUPPORTED))
-    return identifier
+def _identifier() -> LanguageIdentifier:
+    """One model for both questions (which language of ours, which language at all): a second,
+    restricted copy would cost its memory twice for what renormalising the same ranking gives."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def detect_language(text: str, *, allow_unsupported: bool = False) -> tuple[str, float]:
@@ -41,10 +40,11 @@ def detect_language(text: str, *, allow_unsupported: bool = False) -> tuple[str,
     """
     if not any(ch.isalpha() for ch in text):
         return (UNDETERMINED if allow_unsupported else DEFAULT), 0.0
-    sample = text[:4000]
-    if allow_unsupported:
-        lang, prob = _identifier(restricted=False).classify(sample)
-        if lang in SUPPORTED or (lang not in NEIGHBOURS and prob >= UNSUPPORTED_CONFIDENCE):
-            return str(lang), float(prob)
-    lang, prob = _identifier().classify(sample)
-    return str(lang), float(prob)
+    ranking = _identifier().rank(text[:4000])
+    best, best_prob = ranking[0]
+    if allow_unsupported and best not in SUPPORTED and best not in NEIGHBOURS and best_prob >= UNSUPPORTED_CONFIDENCE:
+        return str(best), float(best_prob)
+    ours = [(lang, prob) for lang, prob in ranking if lang in SUPPORTED]
+    total = sum(prob for _, prob in ours) or 1.0
+    lang, prob = ours[0]
+    return str(lang), float(prob / total)
