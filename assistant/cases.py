@@ -7,13 +7,22 @@ composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .deadlines import deadline
 from .mime import THREAD_PREFIX
-from .replies import ReplyContext, SuggestedReply, compose_reply, extension_letter
-from .store import Case, Classification, Message, Reply, repo
+from .replies import (
+    ReplyContext,
+    SuggestedReply,
+    compose_reply,
+    deadline_sentence,
+    extension_letter,
+    replace_deadline_sentence,
+)
+from .store import Case, Classification, Message, Reply, ReplyStatus, repo
 
 
 def latest_classification(session: Session, message: Message) -> Classification | None:
@@ -69,9 +78,26 @@ def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply
     return reply, suggestion
 
 
-def extend_deadline(session: Session, case: Case, actor: str) -> SuggestedReply:
-    """GDPR Art. 12(3): two more months; returns the letter that tells the requester why."""
+def extended_deadline(case: Case) -> date:
+    """The date the case would be due once extended (shown to the agent before confirming)."""
+    return deadline(case.received_on, extended=True)
+
+
+def extend_deadline(session: Session, case: Case, actor: str, reason: str = "") -> SuggestedReply:
+    """GDPR Art. 12(3): two more months; returns the letter that tells the requester why.
+
+    The reply not yet approved gets the extension notice, with ``reason``, in place of its deadline
+    sentence: the requester must hear of the extension and its reasons within the first month.
+    Without a reason the notice keeps ``[[extension_reason]]``, which blocks approval until filled.
+    """
     case.extended = True
-    case.deadline = deadline(case.received_on, extended=True)
-    repo.audit(session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat())
+    case.deadline = extended_deadline(case)
+    reply, _ = suggested_reply(session, case)
+    if reply.status != ReplyStatus.APPROVED:
+        notice = deadline_sentence(reply.language, case.deadline, extended=True, reason=reason)
+        reply.body_final = replace_deadline_sentence(reply.body_final or reply.body_suggested, reply.language, notice)
+        reply.status = ReplyStatus.EDITED
+    repo.audit(
+        session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat(), reason=reason[:500]
+    )
     return extension_letter(reply_context(session, case))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,90 @@ def test_widget_on_another_origin_answers_in_spanish_with_a_citation(seeded, bro
         page.close()
         server.stop()
         site.stop()
+
+
+DATE = re.compile(r"\d{1,2}(?: de)? [a-zéû]+(?: de)? \d{4}")
+EXTEND = {
+    "es": {
+        "user": "Usuario",
+        "password": "Contraseña",
+        "login": "Iniciar sesión",
+        "extend": "Prorrogar plazo",
+        "reason_label": "Motivo de la prórroga",
+        "confirm": "Confirmar la prórroga",
+        "reason": "la solicitud abarca diez años de pólizas y siniestros",
+        "notice": "necesitamos prorrogar dos meses el plazo",
+        "reply": "Respuesta sugerida",
+        "approve": "Aprobar",
+        "refused": "Corrija esta frase",
+        "approved": "Aprobada",
+    },
+    "fr": {
+        "user": "Utilisateur",
+        "password": "Mot de passe",
+        "login": "Se connecter",
+        "extend": "Prolonger l'échéance",
+        "reason_label": "Motif de la prolongation",
+        "confirm": "Confirmer la prolongation",
+        "reason": "la demande porte sur dix ans de contrats et de sinistres",
+        "notice": "Nous devons prolonger de deux mois le délai de réponse",
+        "reply": "Réponse suggérée",
+        "approve": "Approuver",
+        "refused": "Corrigez cette phrase",
+        "approved": "Approuvée",
+    },
+}
+
+
+def login(page: Page, url: str, lang: str) -> None:
+    words = EXTEND[lang]
+    page.goto(f"{url}/login?lang={lang}")
+    page.get_by_label(words["user"]).fill("agent")
+    page.get_by_label(words["password"]).fill(PASSWORDS["agent"])
+    page.get_by_role("button", name=words["login"]).click()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_extension_recomposes_the_reply_and_a_stale_date_cannot_be_approved(seeded, browser, lang):
+    """GDPR Art. 12(3): the requester hears of the extension and its reason; the reply's date follows the case."""
+    engine, _ = seeded
+    server = LiveServer(make_app(engine))
+    words = EXTEND[lang]
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        login(page, server.url, lang)
+        page.goto(f"{server.url}/?language={lang}&label=erasure")
+        page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+        editor = page.get_by_role("textbox", name=words["reply"])
+        old_date = DATE.findall(editor.input_value())[-1]
+
+        page.get_by_text(words["extend"], exact=False).first.click()  # opens the confirmation panel
+        new_date = page.locator("#new-deadline").inner_text()
+        assert new_date and new_date != old_date
+        page.get_by_role("button", name=words["confirm"]).click()  # no reason: refused, nothing changes
+        expect(page.locator(".flash.error")).to_be_visible()
+        assert old_date in page.get_by_role("textbox", name=words["reply"]).input_value()
+
+        page.get_by_text(words["extend"], exact=False).first.click()
+        page.get_by_label(words["reason_label"]).fill(words["reason"])
+        page.get_by_role("button", name=words["confirm"]).click()
+        reply = page.get_by_role("textbox", name=words["reply"]).input_value()
+        assert words["notice"] in reply and words["reason"] in reply
+        stated = DATE.findall(reply)[-1]
+        assert old_date not in reply and stated not in (old_date,)
+        shot(page, f"10_case_extended_{lang}")
+
+        filled = reply.replace("[[policy_number]]", "P-1234567")
+        page.get_by_role("textbox", name=words["reply"]).fill(filled.replace(stated, old_date))
+        page.get_by_role("button", name=words["approve"]).click()
+        refusal = page.locator(".flash.error")
+        expect(refusal).to_contain_text(words["refused"])
+        expect(refusal).to_contain_text(old_date)  # the message quotes the sentence to correct
+
+        page.get_by_role("textbox", name=words["reply"]).fill(filled)
+        page.get_by_role("button", name=words["approve"]).click()
+        expect(page.get_by_role("status").filter(has_text=words["approved"])).to_be_visible()
+    finally:
+        page.close()
+        server.stop()

@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from knowledge.base import load as load_knowledge
 
-from ..cases import extend_deadline, latest_classification, suggested_reply
+from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
+from ..replies import stale_deadline_sentence
 from ..store import Case, CaseStatus, Message, repo
 from .api import REGISTER_COLUMNS, approve_reply, register_rows, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
+from .i18n import translate
 from .security import check_csrf, console_login_required, current_user
 
 bp = Blueprint("console", __name__)
@@ -145,6 +147,7 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
         body=highlight(message.body_text or "", evidence),
         subject=highlight(message.subject or "", evidence, "subject"),
         urgency=urgency(case, date.today()),
+        new_deadline=extended_deadline(case),
         labels={label.id: label for label in load_knowledge().labels},
     )
 
@@ -156,16 +159,24 @@ def case_action(case_id: int):  # type: ignore[no-untyped-def]
     case = _case_or_404(case_id)
     action = request.form.get("action")
     actor = current_user().username
+    body = request.form.get("body")
     try:
         if action == "save":
-            save_reply_edit(case, request.form.get("body", ""), actor)
+            save_reply_edit(case, body or "", actor)
         elif action == "approve":
-            save_reply_edit(case, request.form.get("body", ""), actor)
+            _check_reply(case, suggested_reply(db, case)[0].language, body or "")
+            save_reply_edit(case, body or "", actor)
             approve_reply(case, None, actor)  # the reply section then says it is approved
         elif action == "extend":
             if case.extended:
-                raise ApiError(409, "already extended")
-            extend_deadline(db, case, actor)
+                raise ApiError(409, translate("already_extended"))
+            reason = " ".join(request.form.get("reason", "").split())
+            if not reason:
+                raise ApiError(422, translate("reason_required"))
+            reply, _ = suggested_reply(db, case)
+            if body is not None and body != (reply.body_final or reply.body_suggested) and reply.status != "approved":
+                save_reply_edit(case, body, actor)  # the agent's edits survive the recomposition
+            extend_deadline(db, case, actor, reason)
         elif action in (CaseStatus.WAITING_ID, CaseStatus.CLOSED, CaseStatus.OPEN):
             set_status(case, action, actor)
         else:
@@ -175,6 +186,14 @@ def case_action(case_id: int):  # type: ignore[no-untyped-def]
         db.rollback()
         flash(exc.message, "error")
     return redirect(url_for(".case_page", case_id=case.id))
+
+
+def _check_reply(case: Case, language: str, text: str) -> None:
+    """Refuse a reply the requester must not receive: unfilled [[places]], or a deadline not the case's."""
+    if "[[" in text:
+        raise ApiError(422, translate("placeholders_left"))
+    if stale := stale_deadline_sentence(text, language, case.deadline):
+        raise ApiError(422, translate("stale_deadline").format(sentence=stale))
 
 
 @bp.get("/register")

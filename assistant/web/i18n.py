@@ -80,6 +80,38 @@ STRINGS: dict[str, dict[str, str]] = {
     "yes": {"es": "sí", "fr": "oui", "en": "yes"},
     "no": {"es": "no", "fr": "non", "en": "no"},
     "skip": {"es": "Saltar al contenido", "fr": "Aller au contenu", "en": "Skip to content"},
+    "already_extended": {
+        "es": "El plazo ya se prorrogó: el RGPD lo permite una vez.",
+        "fr": "Le délai a déjà été prolongé : le RGPD ne le permet qu'une fois.",
+        "en": "The deadline was already extended: the GDPR allows it once.",
+    },
+    "reason_required": {
+        "es": "Indique el motivo de la prórroga: se comunica al solicitante.",
+        "fr": "Indiquez le motif de la prolongation : il est communiqué au demandeur.",
+        "en": "Give the reason for the extension: the requester is told it.",
+    },
+    "placeholders_left": {
+        "es": "La respuesta aún tiene [[marcas]] por completar.",
+        "fr": "La réponse contient encore des [[repères]] à compléter.",
+        "en": "The reply still has [[placeholders]] to complete.",
+    },
+    "stale_deadline": {
+        "es": "La respuesta promete una fecha distinta del plazo del caso. Corrija esta frase: «{sentence}»",
+        "fr": "La réponse annonce une date différente de l'échéance du dossier. Corrigez cette phrase : « {sentence} »",
+        "en": "The reply promises a date other than the case's deadline. Correct this sentence: “{sentence}”",
+    },
+    "new_deadline": {"es": "Nuevo plazo", "fr": "Nouvelle échéance", "en": "New deadline"},
+    "extension_reason": {
+        "es": "Motivo de la prórroga",
+        "fr": "Motif de la prolongation",
+        "en": "Reason for the extension",
+    },
+    "confirm_extend": {"es": "Confirmar la prórroga", "fr": "Confirmer la prolongation", "en": "Confirm the extension"},
+    "extend_help": {
+        "es": "Dos meses más (art. 12.3 RGPD), una sola vez. La respuesta incluirá el aviso con este motivo.",
+        "fr": "Deux mois de plus (art. 12.3 RGPD), une seule fois. La réponse inclura l'avis avec ce motif.",
+        "en": "Two more months (GDPR Art. 12(3)), once only. The reply will include the notice with this reason.",
+    },
     "mailboxes": {"es": "Buzones", "fr": "Boîtes", "en": "Mailboxes"},
 }
 
