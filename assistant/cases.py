@@ -7,6 +7,7 @@ composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -38,7 +39,7 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
     message = session.get(Message, case.message_pk)
     classification = latest_classification(session, message)
     entities = classification.entities if classification else {}
-    return ReplyContext.from_stored(
+    context = ReplyContext.from_stored(
         labels=list(case.rights),
         language=case.language or "es",
         received=case.received_on,
@@ -47,6 +48,9 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
         has_id_document=message.has_id_document,
         extended=case.extended,
     )
+    if not context.requester_name and case.requester_name:  # the sender's display name: greet them by it
+        context = replace(context, requester_name=case.requester_name)
+    return context
 
 
 def reply_subject(subject: str) -> str:
