@@ -262,6 +262,7 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
         new_deadline=extended_deadline(case),
         percent=format_percent,
         evidence_items=evidence_items,
+        entities=[(k, v) for k, v in (classification.entities if classification else {}).items() if v],
         size=_size,
     )
 

@@ -75,8 +75,12 @@
     var msg = el("div", { "class": "dpo-chat-msg " + who });
     msg.appendChild(el("p", {}, text));
     log.appendChild(msg);
-    log.scrollTop = msg.offsetTop - 8;  // the start of the newest message in view, not its tail
+    showStart(msg);
     return msg;
+  }
+
+  function showStart(msg) {  // the start of the newest message in view, not its tail
+    log.scrollTop += msg.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
   }
 
   function clean(text) {
@@ -111,7 +115,7 @@
       p.appendChild(el("a", { "href": answer.mailto }, A.write));
       msg.appendChild(p);
     }
-    log.scrollTop = msg.offsetTop - 8;
+    showStart(msg);
   }
 
   form.addEventListener("submit", function (e) {
