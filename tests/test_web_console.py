@@ -178,3 +178,33 @@ def test_widget_strings_come_from_the_catalogs(client):
     assert "/*DPO_TEXT*/" not in script
     assert "¿Dudas sobre tus datos?" in script and "Une question sur vos données\u202f?" in script
     assert "Sources\u00a0:" in script
+
+
+def test_attachments_open_safely_and_each_view_is_audited(seeded, client, console):
+    engine, _ = seeded
+    console.login()
+    with session_factory(engine)() as session:
+        case_id = session.scalar(select(Case.id).where(Case.requester_name == "Lucía Navarro Ruiz"))
+    page = client.get(f"/cases/{case_id}?lang=es").get_data(as_text=True)
+    assert "dni_lucia.jpg" in page and f"/cases/{case_id}/attachments/0" in page
+    shown = client.get(f"/cases/{case_id}/attachments/0")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in shown.headers["Content-Security-Policy"]
+    saved = client.get(f"/cases/{case_id}/attachments/0?download=1")
+    assert saved.mimetype == "application/octet-stream"
+    assert saved.headers["Content-Disposition"] == "attachment; filename*=UTF-8''dni_lucia.jpg"
+    assert saved.get_data() == shown.get_data() and saved.get_data().startswith(b"\xff\xd8\xff")
+    assert client.get(f"/cases/{case_id}/attachments/7").status_code == 404
+    with session_factory(engine)() as session:
+        views = session.scalars(select(AuditEvent).where(AuditEvent.action == "attachment_viewed")).all()
+        assert [v.detail["disposition"] for v in views] == ["inline", "attachment"]
+
+
+def test_a_declared_image_that_is_not_one_is_only_downloaded():
+    from assistant.web.console import viewable_inline
+
+    assert viewable_inline("image/png", b"\x89PNG\r\n\x1a\n....")
+    assert not viewable_inline("image/png", b"<html><script>alert(1)</script>")
+    assert not viewable_inline("image/svg+xml", b"<svg onload=alert(1)>")

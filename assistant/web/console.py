@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, format_percent
@@ -25,7 +26,7 @@ from knowledge.base import load as load_knowledge
 
 from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
 from ..replies import stale_deadline_sentence
-from ..store import Case, CaseStatus, Message, Reply, ReplyStatus, repo
+from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
 from .api import approve_reply, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
@@ -261,6 +262,8 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
         urgency=urgency(case, date.today()),
         new_deadline=extended_deadline(case),
         percent=format_percent,
+        kept=set(db.scalars(select(AttachmentFile.position).where(AttachmentFile.message_pk == message.id))),
+        inline_types=INLINE_IMAGES,
         evidence_items=evidence_items,
         entities=[(k, v) for k, v in (classification.entities if classification else {}).items() if v],
         size=_size,
@@ -346,6 +349,51 @@ def case_action(case_id: int):  # type: ignore[no-untyped-def]
         db.rollback()
         flash(_("The action could not be done (%(reason)s).", reason=exc.message), "error")
     return redirect(url_for(".case_page", case_id=case.id))
+
+
+# Images a browser may show inline, each recognised by its first bytes: the declared type alone is
+# the sender's word, and SVG (scriptable) is never shown inline.
+INLINE_IMAGES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+
+
+def viewable_inline(content_type: str, data: bytes) -> bool:
+    return any(data.startswith(magic) for magic in INLINE_IMAGES.get(content_type.lower(), ()))
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:position>")
+@console_login_required
+def attachment(case_id: int, position: int):  # type: ignore[no-untyped-def]
+    """An attachment: a real image inline, anything else as a download; every view in the audit trail."""
+    db = get_db()
+    case = _case_or_404(case_id)
+    message = db.get(Message, case.message_pk)
+    meta = message.attachments[position] if 0 <= position < len(message.attachments) else None
+    stored = db.scalar(
+        select(AttachmentFile).where(AttachmentFile.message_pk == message.id, AttachmentFile.position == position)
+    )
+    if meta is None or stored is None:
+        raise ConsoleError(404, _("This attachment is not kept here (too large, or past the retention period)."))
+    inline = "download" not in request.args and viewable_inline(meta.get("content_type", ""), stored.data)
+    repo.audit(
+        db,
+        current_user().username,
+        "attachment_viewed",
+        case_id=case.id,
+        position=position,
+        sha256=meta.get("sha256", ""),
+        disposition="inline" if inline else "attachment",
+    )
+    db.commit()
+    name = quote(meta.get("filename") or f"attachment-{position}", safe="")
+    response = Response(stored.data, mimetype=meta["content_type"].lower() if inline else "application/octet-stream")
+    response.headers["Content-Disposition"] = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{name}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
 
 
 def register_columns() -> list[str]:
