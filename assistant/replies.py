@@ -380,7 +380,7 @@ def replace_deadline_sentence(text: str, language: str, sentence: str) -> str:
     kb = load_knowledge()
     templates = kb.templates[language if language in kb.templates else "es"]
     markers = _deadline_markers(templates)
-    paragraphs = text.split("\n\n")
+    paragraphs = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
     for i, paragraph in enumerate(paragraphs):
         if any(m.search(paragraph) for m in markers) or "[[extension_reason]]" in paragraph:
             paragraphs[i] = sentence

@@ -351,7 +351,7 @@ EXTEND = {
         "reply": "Respuesta sugerida",
         "approve": "Aprobar",
         "refused": "Corrija esta frase",
-        "approved": "Aprobada",
+        "approved": "Respuesta aprobada",
     },
     "fr": {
         "user": "Utilisateur",
@@ -365,7 +365,7 @@ EXTEND = {
         "reply": "Réponse suggérée",
         "approve": "Approuver",
         "refused": "Corrigez cette phrase",
-        "approved": "Approuvée",
+        "approved": "Réponse approuvée",
     },
 }
 
@@ -385,17 +385,21 @@ def test_extension_recomposes_the_reply_and_a_stale_date_cannot_be_approved(seed
     engine, _ = seeded
     server = LiveServer(make_app(engine))
     words = EXTEND[lang]
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page = new_page(browser)
     try:
         login(page, server.url, lang)
         page.goto(f"{server.url}/?language={lang}&label=erasure")
         page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
         editor = page.get_by_role("textbox", name=words["reply"])
-        old_date = DATE.findall(editor.input_value())[-1]
+        before = editor.input_value()
+        old_date = DATE.findall(before)[-1]
 
-        page.get_by_text(words["extend"], exact=False).first.click()  # opens the confirmation panel
-        new_date = page.locator("#new-deadline").inner_text()
-        assert new_date and new_date != old_date
+        confirm = page.get_by_role("button", name=words["confirm"])
+        expect(confirm).to_be_hidden()  # one click never extends: the confirmation opens first
+        page.get_by_text(words["extend"], exact=False).first.click()
+        new_date = page.locator("#new-deadline").inner_text()  # shown before confirming
+        assert DATE.fullmatch(new_date) and new_date != old_date
+        check_axe(page, f"extension panel ({lang})")
         page.get_by_role("button", name=words["confirm"]).click()  # no reason: refused, nothing changes
         expect(page.locator(".flash.error")).to_be_visible()
         assert old_date in page.get_by_role("textbox", name=words["reply"]).input_value()
@@ -405,8 +409,11 @@ def test_extension_recomposes_the_reply_and_a_stale_date_cannot_be_approved(seed
         page.get_by_role("button", name=words["confirm"]).click()
         reply = page.get_by_role("textbox", name=words["reply"]).input_value()
         assert words["notice"] in reply and words["reason"] in reply
+        kept = [p for p in before.split("\n\n") if old_date not in p]  # only the deadline paragraph changes
+        assert all(p in reply for p in kept), "the rest of the reply must survive the extension"
         stated = DATE.findall(reply)[-1]
-        assert old_date not in reply and stated not in (old_date,)
+        assert stated == new_date and old_date not in reply
+        expect(page.locator(".flash.success")).to_contain_text(new_date)
         shot(page, f"10_case_extended_{lang}")
 
         filled = reply.replace("[[policy_number]]", "P-1234567")
@@ -418,7 +425,7 @@ def test_extension_recomposes_the_reply_and_a_stale_date_cannot_be_approved(seed
 
         page.get_by_role("textbox", name=words["reply"]).fill(filled)
         page.get_by_role("button", name=words["approve"]).click()
-        expect(page.get_by_role("status").filter(has_text=words["approved"])).to_be_visible()
+        expect(page.locator(".flash.success")).to_contain_text(words["approved"])
     finally:
         page.close()
         server.stop()

@@ -290,6 +290,8 @@ def _act(case: Case, action: str, actor: str) -> str:
     """Do one action on the case; returns the message that tells the agent it is done."""
     db = get_db()
     body = request.form.get("body")
+    if body is not None:
+        body = body.replace("\r\n", "\n")  # browsers send textarea lines with CRLF (HTML spec)
     reply, _suggestion = suggested_reply(db, case)
     if case.status == CaseStatus.CLOSED and action != CaseStatus.OPEN:
         raise ConsoleError(409, _("This case is closed: reopen it first."))
