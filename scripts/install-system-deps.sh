@@ -27,4 +27,4 @@ fi
 if [ "$(id -u)" -eq 0 ] && ! id vmail >/dev/null 2>&1; then
   useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail
 fi
-echo "==> system dependencies present: dovecot, postgresql, chromium, wrk"
+echo "==> system dependencies present: dovecot, postgresql, chromium, wrk, npm"

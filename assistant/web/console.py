@@ -435,7 +435,7 @@ def _register_cells(case: Case) -> list[str]:
         case.requester_name or "",
         yes_no(case.id_number_valid),
         ", ".join(mailbox_name(m) for m in case.mailboxes),
-        day(case.closed_at.date()) if case.closed_at else "",
+        day(case.closed_at) if case.closed_at else "",
     ]
 
 

@@ -154,6 +154,7 @@ def init_i18n(app: Flask) -> None:
         locale_selector=select_language,
         default_locale=DEFAULT_LANGUAGE,
         default_translation_directories=str(TRANSLATIONS),
+        default_timezone="Europe/Madrid",  # times shown as the office lives them; stored in UTC
     )
     app.jinja_env.globals.update(
         current_language=current_language,
