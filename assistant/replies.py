@@ -392,6 +392,22 @@ def replace_deadline_sentence(text: str, language: str, sentence: str) -> str:
     return f"{text.rstrip()}\n\n{sentence}"
 
 
+def _stated_date(text: str, lang: str) -> date | None:
+    """'23 de diciembre de 2026', '23 décembre 2026', '23 December 2026' or '23/12/2026' (day first)."""
+    text = " ".join(text.split()).casefold()
+    numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    words = re.fullmatch(r"(?:\w+ )?(\d{1,2})(?:er)?(?: de)? (\w+)(?: de)? (\d{4})", text)
+    months = [m.casefold() for m in MONTHS[lang]]
+    try:
+        if numeric:
+            return date(int(numeric[3]), int(numeric[2]), int(numeric[1]))
+        if words and words[2] in months:
+            return date(int(words[3]), months.index(words[2]) + 1, int(words[1]))
+    except ValueError:
+        return None
+    return None
+
+
 def stale_deadline_sentence(text: str, language: str, due: date) -> str | None:
     """The first sentence of ``text`` that promises an answer by a date other than ``due``, else None.
 
@@ -403,7 +419,7 @@ def stale_deadline_sentence(text: str, language: str, due: date) -> str | None:
     expected = format_date(due, lang)
     for marker in _deadline_markers(kb.templates[lang]):
         for found in marker.finditer(text):
-            if " ".join(found["date"].split()) != expected:
+            if " ".join(found["date"].split()) != expected and _stated_date(found["date"], lang) != due:
                 stop = text.rfind(". ", 0, found.start())
                 start = max(stop + 2 if stop >= 0 else 0, text.rfind("\n", 0, found.start()) + 1)
                 end = _SENTENCE_END.search(text, found.end())

@@ -78,6 +78,8 @@ def test_approve_from_the_case_page_queues_a_draft(seeded, client, console):
 
 def test_languages(client, console):
     console.login()
+    filtered = client.get("/?label=erasure&lang=es").get_data(as_text=True)
+    assert 'href="/?label=erasure&amp;lang=fr"' in filtered, "switching language keeps the filters"
     assert "Queue" in client.get("/?lang=en").get_data(as_text=True)
     assert "File d'attente" in html.unescape(client.get("/?lang=fr").get_data(as_text=True))
     assert "Bandeja" in client.get("/?lang=es").get_data(as_text=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, current_app, request, session
@@ -98,6 +99,11 @@ def language_label(code: str) -> str:
     return capitalised(Locale.parse(code).get_display_name(code) or code)
 
 
+def language_switch_url(lang: str) -> str:
+    """This very page (filters kept) in another language."""
+    return f"{request.path}?{urlencode({**request.args.to_dict(), 'lang': lang})}"
+
+
 def status_name(status: str) -> str:
     return str(STATUS_NAMES.get(status, status))
 
@@ -162,6 +168,7 @@ def init_i18n(app: Flask) -> None:
         right_name=right_name,
         language_name=language_name,
         language_label=language_label,
+        language_switch_url=language_switch_url,
         status_name=status_name,
         entity_name=entity_name,
         evidence_note=evidence_note,
