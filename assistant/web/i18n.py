@@ -53,6 +53,14 @@ EVIDENCE_KINDS = {
     "article": _l("cites the article"),
 }
 EVIDENCE_STRENGTHS = {"strong": _l("clear"), "weak": _l("tentative")}
+FILE_KINDS = {
+    "image/jpeg": _l("JPEG image"),
+    "image/png": _l("PNG image"),
+    "image/gif": _l("GIF image"),
+    "application/pdf": _l("PDF document"),
+    "message/rfc822": _l("forwarded e-mail"),
+    "text/plain": _l("text"),
+}
 REPLY_STATUS_NAMES = {"suggested": _l("Suggested"), "edited": _l("Edited"), "approved": _l("Approved")}
 
 
@@ -106,6 +114,15 @@ def language_switch_url(lang: str) -> str:
 
 def status_name(status: str) -> str:
     return str(STATUS_NAMES.get(status, status))
+
+
+def file_kind(content_type: str) -> str:
+    """'image/jpeg' -> 'imagen JPEG'; an unusual type by its subtype ('DOCX file')."""
+    known = FILE_KINDS.get(content_type.lower())
+    if known:
+        return str(known)
+    subtype = content_type.rsplit("/", 1)[-1].split("+")[0].split(".")[-1] or "?"
+    return str(_l("%(kind)s file", kind=subtype.upper()))
 
 
 def entity_name(kind: str) -> str:
@@ -171,6 +188,7 @@ def init_i18n(app: Flask) -> None:
         language_switch_url=language_switch_url,
         status_name=status_name,
         entity_name=entity_name,
+        file_kind=file_kind,
         evidence_note=evidence_note,
         mailbox_name=mailbox_name,
         day=day,
