@@ -9,9 +9,34 @@ PORT ?= 5000
 DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-password
 
-.PHONY: install system-deps run test lint check-knowledge bench train clean
+TRANSLATIONS := assistant/web/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-install: $(STAMP)
+.PHONY: install translations babel-extract axe system-deps run test lint check-knowledge bench train clean
+
+install: $(STAMP) translations
+
+# gettext catalogs: the .po files are the source (in git); the .mo files are compiled here.
+translations: $(MO)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	@$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+# After changing user-facing text: refresh the catalogs, then translate the new entries
+# (tests/test_i18n.py fails while one is missing). A new language: pybabel init -l ca -i ... -d ...
+babel-extract: $(STAMP)
+	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project=dpo-assistant -o $(TRANSLATIONS)/messages.pot .
+	@$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+
+# axe-core from the npm registry, for the accessibility checks in tests/test_browser.py.
+AXE := node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE): package.json
+	@command -v npm >/dev/null || { echo "==> installing npm"; bash scripts/install-system-deps.sh; }
+	@npm install --no-audit --no-fund --silent
+	@touch $@
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "==> installing python3-venv"; \
@@ -43,7 +68,7 @@ lint: install
 check-knowledge: install
 	@$(BIN)/python -m knowledge check
 
-test: install system-deps lint check-knowledge
+test: install system-deps axe lint check-knowledge
 	@$(BIN)/pytest
 
 bench: install system-deps
@@ -53,4 +78,4 @@ train: install
 	@$(BIN)/python -m assistant train
 
 clean:
-	rm -rf $(VENV) instance test-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance test-output .pytest_cache .ruff_cache node_modules $(MO)

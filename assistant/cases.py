@@ -7,13 +7,23 @@ composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .deadlines import deadline
 from .mime import THREAD_PREFIX
-from .replies import ReplyContext, SuggestedReply, compose_reply, extension_letter
-from .store import Case, Classification, Message, Reply, repo
+from .replies import (
+    ReplyContext,
+    SuggestedReply,
+    compose_reply,
+    deadline_sentence,
+    extension_letter,
+    replace_deadline_sentence,
+)
+from .store import Case, Classification, Message, Reply, ReplyStatus, repo
 
 
 def latest_classification(session: Session, message: Message) -> Classification | None:
@@ -29,7 +39,7 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
     message = session.get(Message, case.message_pk)
     classification = latest_classification(session, message)
     entities = classification.entities if classification else {}
-    return ReplyContext.from_stored(
+    context = ReplyContext.from_stored(
         labels=list(case.rights),
         language=case.language or "es",
         received=case.received_on,
@@ -38,6 +48,9 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
         has_id_document=message.has_id_document,
         extended=case.extended,
     )
+    if not context.requester_name and case.requester_name:  # the sender's display name: greet them by it
+        context = replace(context, requester_name=case.requester_name)
+    return context
 
 
 def reply_subject(subject: str) -> str:
@@ -69,9 +82,26 @@ def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply
     return reply, suggestion
 
 
-def extend_deadline(session: Session, case: Case, actor: str) -> SuggestedReply:
-    """GDPR Art. 12(3): two more months; returns the letter that tells the requester why."""
+def extended_deadline(case: Case) -> date:
+    """The date the case would be due once extended (shown to the agent before confirming)."""
+    return deadline(case.received_on, extended=True)
+
+
+def extend_deadline(session: Session, case: Case, actor: str, reason: str = "") -> SuggestedReply:
+    """GDPR Art. 12(3): two more months; returns the letter that tells the requester why.
+
+    The reply not yet approved gets the extension notice, with ``reason``, in place of its deadline
+    sentence: the requester must hear of the extension and its reasons within the first month.
+    Without a reason the notice keeps ``[[extension_reason]]``, which blocks approval until filled.
+    """
     case.extended = True
-    case.deadline = deadline(case.received_on, extended=True)
-    repo.audit(session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat())
+    case.deadline = extended_deadline(case)
+    reply, _ = suggested_reply(session, case)
+    if reply.status != ReplyStatus.APPROVED:
+        notice = deadline_sentence(reply.language, case.deadline, extended=True, reason=reason)
+        reply.body_final = replace_deadline_sentence(reply.body_final or reply.body_suggested, reply.language, notice)
+        reply.status = ReplyStatus.EDITED
+    repo.audit(
+        session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat(), reason=reason[:500]
+    )
     return extension_letter(reply_context(session, case))

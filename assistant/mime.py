@@ -6,7 +6,8 @@ web layer importing the worker's package (imports go mail_ingest -> assistant ->
 
 Hostile input never raises past ``parse_message`` except as ``MessageParseError``: wrong charsets
 fall back (declared, utf-8, windows-1252, latin-1), header values lose CR/LF (no header
-injection into replies or logs), and attachments are hashed, never kept.
+injection into replies or logs), and each attachment's bytes sit apart in ``Attachment.data``
+(left out of ``to_dict``): the store keeps them so an agent can open the ID document.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Attachment:
     size: int
     sha256: str
     looks_like_id_document: bool = False
+    data: bytes = field(default=b"", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,7 +194,7 @@ def _walk(
         looks_like_id = content_type.startswith(ID_DOCUMENT_TYPES) and bool(ID_DOCUMENT_NAME.search(filename))
         attachments.append(
             Attachment(
-                filename or "(unnamed)", content_type, len(data), hashlib.sha256(data).hexdigest(), looks_like_id
+                filename or "(unnamed)", content_type, len(data), hashlib.sha256(data).hexdigest(), looks_like_id, data
             )
         )
         return

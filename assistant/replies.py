@@ -335,3 +335,93 @@ def extension_letter(context: ReplyContext, kb: KnowledgeBase | None = None) -> 
         None,
         kb.version,
     )
+
+
+# The reply's "when we answer" sentence, found by the words the templates put before {deadline}
+# ("Le responderemos como máximo el", "Nous vous répondrons au plus tard le", "We will respond by").
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def _deadline_markers(templates: ReplyTemplates) -> list[re.Pattern[str]]:
+    """A regex per template that states the deadline: its words before ``{deadline}``, then a date with a year."""
+    patterns = []
+    for block in (templates.deadline, templates.extension):
+        before = block.text.split("{deadline}")[0]
+        lead = re.split(r"(?<=[.:;])\s+", before.strip())[-1]  # the last sentence's opening words
+        words = r"\s+".join(re.escape(w) for w in lead.split())
+        patterns.append(re.compile(words + r"\s+(?P<date>[^,.;:\n\[\]]{1,40}?\d{4})"))
+    return patterns
+
+
+def deadline_sentence(language: str, due: date, *, extended: bool, reason: str = "") -> str:
+    """The paragraph that tells the requester when they will be answered, in the reply's language.
+
+    With ``extended`` it is the knowledge base's extension notice (GDPR Art. 12(3)), its reason filled
+    in when given (else left as ``[[extension_reason]]`` for the agent).
+
+    >>> deadline_sentence("en", date(2027, 2, 23), extended=True, reason="the request covers ten years of claims")[-71:]
+    'ten years of claims. We will respond by 23 February 2027 at the latest.'
+    """
+    kb = load_knowledge()
+    lang = language if language in kb.templates else "es"
+    timing = kb.templates[lang].extension if extended else kb.templates[lang].deadline
+    text = timing.text.format(deadline=format_date(due, lang))
+    reason = " ".join(reason.split()).rstrip(". ")
+    return text.replace("[[extension_reason]]", reason) if reason else text
+
+
+def replace_deadline_sentence(text: str, language: str, sentence: str) -> str:
+    """``text`` with its deadline paragraph replaced by ``sentence`` (or ``sentence`` added before the closing).
+
+    The agent may have edited everything else; only the paragraph that states the deadline changes.
+    """
+    kb = load_knowledge()
+    templates = kb.templates[language if language in kb.templates else "es"]
+    markers = _deadline_markers(templates)
+    paragraphs = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
+    for i, paragraph in enumerate(paragraphs):
+        if any(m.search(paragraph) for m in markers) or "[[extension_reason]]" in paragraph:
+            paragraphs[i] = sentence
+            return "\n\n".join(paragraphs)
+    anchors = (templates.free.text.strip(), templates.closing.text.split("\n")[0].strip())
+    for i, paragraph in enumerate(paragraphs):
+        if paragraph.strip() in anchors:
+            return "\n\n".join([*paragraphs[:i], sentence, *paragraphs[i:]])
+    return f"{text.rstrip()}\n\n{sentence}"
+
+
+def _stated_date(text: str, lang: str) -> date | None:
+    """'23 de diciembre de 2026', '23 décembre 2026', '23 December 2026' or '23/12/2026' (day first)."""
+    text = " ".join(text.split()).casefold()
+    numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    words = re.fullmatch(r"(?:\w+ )?(\d{1,2})(?:er)?(?: de)? (\w+)(?: de)? (\d{4})", text)
+    months = [m.casefold() for m in MONTHS[lang]]
+    try:
+        if numeric:
+            return date(int(numeric[3]), int(numeric[2]), int(numeric[1]))
+        if words and words[2] in months:
+            return date(int(words[3]), months.index(words[2]) + 1, int(words[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def stale_deadline_sentence(text: str, language: str, due: date) -> str | None:
+    """The first sentence of ``text`` that promises an answer by a date other than ``due``, else None.
+
+    >>> stale_deadline_sentence("Le responderemos como máximo el 23 de diciembre de 2026.", "es", date(2027, 2, 23))
+    'Le responderemos como máximo el 23 de diciembre de 2026.'
+    """
+    kb = load_knowledge()
+    lang = language if language in kb.templates else "es"
+    expected = format_date(due, lang)
+    for marker in _deadline_markers(kb.templates[lang]):
+        for found in marker.finditer(text):
+            if " ".join(found["date"].split()) != expected and _stated_date(found["date"], lang) != due:
+                stop = text.rfind(". ", 0, found.start())
+                start = max(stop + 2 if stop >= 0 else 0, text.rfind("\n", 0, found.start()) + 1)
+                end = _SENTENCE_END.search(text, found.end())
+                return text[start : end.end() if end else len(text)].strip()
+    return None

@@ -39,6 +39,9 @@ class Location:
     uid: int
 
 
+MAX_KEPT_ATTACHMENT = 10 * 1024 * 1024
+
+
 def received_on(moment: datetime) -> date:
     return moment.astimezone(MADRID).date()
 
@@ -63,6 +66,8 @@ def _new_message(parsed: ParsedMessage, mailbox: str, received_at: datetime | No
         body_text=parsed.body_text,
         body_html=parsed.body_html,
         attachments=[a.to_dict() for a in parsed.attachments],
+        # kept so the agent can open the ID document; larger files stay in the mailbox only
+        attachment_data=[a.data if a.size <= MAX_KEPT_ATTACHMENT else None for a in parsed.attachments],
         has_id_document=parsed.has_id_document,
         size=parsed.size,
         mailbox=mailbox,

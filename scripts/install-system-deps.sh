@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Dovecot (IMAP), PostgreSQL, Chromium, wrk (bench).
+# Debian packages the test suite needs: Dovecot (IMAP), PostgreSQL, Chromium, wrk (bench), npm (axe-core).
 # Installs only what is missing; needs root (or sudo). Idempotent.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility tests
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -26,4 +27,4 @@ fi
 if [ "$(id -u)" -eq 0 ] && ! id vmail >/dev/null 2>&1; then
   useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vmail
 fi
-echo "==> system dependencies present: dovecot, postgresql, chromium, wrk"
+echo "==> system dependencies present: dovecot, postgresql, chromium, wrk, npm"

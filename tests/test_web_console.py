@@ -28,9 +28,10 @@ def test_login_needs_csrf_and_right_password(client, console):
 
 def test_queue_filters_and_urgency(client, console):
     console.login()
-    page = client.get("/?label=erasure").get_data(as_text=True)
+    page = client.get("/?label=erasure&lang=es").get_data(as_text=True)
     rows = re.findall(r'<tr class="[^"]*">(.*?)</tr>', page, re.S)
-    assert rows and all("erasure" in row for row in rows)
+    assert rows and all('<span class="tag">Supresión</span>' in row for row in rows)
+    assert re.search(r"\d+ casos", page) and ("quedan" in page or "vencido hace" in page)
     everything = client.get("/?status=any&sort=received").get_data(as_text=True)
     assert everything.count("/cases/") >= 15
 
@@ -68,7 +69,7 @@ def test_approve_from_the_case_page_queues_a_draft(seeded, client, console):
     )
     assert response.status_code == 302
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "Aprobada" in page and "answered" in page
+    assert "Aprobada" in page and '<span class="status">Respondido</span>' in page
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(OutboxItem)) == 1
     forged = client.post(f"/cases/{case_id}/action", data={"action": "closed"})
@@ -77,6 +78,8 @@ def test_approve_from_the_case_page_queues_a_draft(seeded, client, console):
 
 def test_languages(client, console):
     console.login()
+    filtered = client.get("/?label=erasure&lang=es").get_data(as_text=True)
+    assert 'href="/?label=erasure&amp;lang=fr"' in filtered, "switching language keeps the filters"
     assert "Queue" in client.get("/?lang=en").get_data(as_text=True)
     assert "File d'attente" in html.unescape(client.get("/?lang=fr").get_data(as_text=True))
     assert "Bandeja" in client.get("/?lang=es").get_data(as_text=True)
@@ -84,12 +87,126 @@ def test_languages(client, console):
 
 def test_register_and_stats(client, console):
     console.login()
-    assert "case_id" in client.get("/register").get_data(as_text=True)
+    register = client.get("/register?lang=es").get_data(as_text=True)
+    assert '<th scope="col">Caso</th>' in register and "case_id" not in register
     stats = client.get("/stats").get_data(as_text=True)
-    assert "<svg" in stats and "erasure" in stats
+    assert "<svg" in stats and "Supresión" in stats and "erasure" not in stats
 
 
 def test_security_headers(client):
     response = client.get("/login")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _first_case(client, query: str = "label=erasure") -> int:  # type: ignore[no-untyped-def]
+    return int(re.search(r"/cases/(\d+)", client.get(f"/?{query}").get_data(as_text=True)).group(1))
+
+
+def _act(client, console, case_id: int, **form: str):  # type: ignore[no-untyped-def]
+    token = console.csrf(f"/cases/{case_id}")
+    return client.post(f"/cases/{case_id}/action", data={"csrf_token": token, **form}, follow_redirects=True)
+
+
+def _flashes(page: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<p class="flash (?:success|error|info)"[^>]*>(.*?)</p>', page, re.S)]
+
+
+def test_every_action_says_what_it_did(client, console):
+    console.login()
+    case_id = _first_case(client, "label=erasure&lang=es")
+    saved = _act(client, console, case_id, action="save", body="Estimada señora:\n\n[[policy_number]]")
+    assert _flashes(saved.get_data(as_text=True)) == ["Respuesta guardada."]
+    waiting = _act(client, console, case_id, action="waiting_id", body="x")
+    assert "a la espera del documento de identidad" in _flashes(waiting.get_data(as_text=True))[0]
+
+
+def test_to_complete_follows_the_current_text(client, console):
+    console.login()
+    case_id = _first_case(client, "label=access&lang=es")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Por completar" in page and "[[policy_number]]" in page
+    body = "Estimado señor:\n\nPóliza de referencia: P-1."
+    filled = _act(client, console, case_id, action="save", body=body).get_data(as_text=True)
+    assert "Por completar" not in filled
+
+
+def test_closing_an_unanswered_case_needs_a_reason_and_then_it_is_read_only(seeded, client, console):
+    engine, _ = seeded
+    console.login()
+    case_id = _first_case(client, "label=erasure&lang=es")
+    refused = _act(client, console, case_id, action="closed", close_reason="  ").get_data(as_text=True)
+    assert _flashes(refused) == ["No se ha enviado respuesta: indique el motivo del cierre."]
+    closed = _act(client, console, case_id, action="closed", close_reason="Duplicado del caso anterior").get_data(
+        as_text=True
+    )
+    assert _flashes(closed) == ["Caso cerrado."]
+    assert re.search(r'<textarea id="reply-body"[^>]*readonly', closed) and 'value="approve"' not in closed
+    edit = _act(client, console, case_id, action="save", body="otra cosa").get_data(as_text=True)
+    assert _flashes(edit) == ["Este caso está cerrado: reábralo primero."]
+    with session_factory(engine)() as session:
+        reasons = session.scalars(select(AuditEvent).where(AuditEvent.action == "case_closed_reason")).all()
+        assert [e.detail["reason"] for e in reasons] == ["Duplicado del caso anterior"]
+    reopened = _act(client, console, case_id, action="open").get_data(as_text=True)
+    assert _flashes(reopened) == ["Caso reabierto."] and 'value="approve"' in reopened
+
+
+def test_register_exports_for_spanish_excel(client, console):
+    console.login()
+    csv_bytes = client.get("/register.csv?lang=es").get_data()
+    assert csv_bytes.startswith("\ufeff".encode())
+    header, first = csv_bytes.decode("utf-8-sig").splitlines()[:2]
+    assert header.split(";")[:3] == ["Caso", "Recibido", "Plazo"] and ";" in first
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client.get("/register.xlsx?lang=fr")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert sheet["A1"].value == "Dossier" and isinstance(sheet["A2"].value, int)
+    narrowed = client.get("/register?from=2026-11-25&to=2026-11-25&lang=es").get_data(as_text=True)
+    assert narrowed.count("/cases/") < client.get("/register").get_data(as_text=True).count("/cases/")
+
+
+def test_errors_speak_the_agents_language(client, console):
+    console.login()
+    page = html.unescape(client.get("/cases/9999?lang=fr").get_data(as_text=True))
+    assert "Le dossier 9999 n'existe pas." in page and "no case" not in page
+
+
+def test_widget_strings_come_from_the_catalogs(client):
+    script = client.get("/widget.js").get_data(as_text=True)
+    assert "/*DPO_TEXT*/" not in script
+    assert "¿Dudas sobre tus datos?" in script and "Une question sur vos données\u202f?" in script
+    assert "Sources\u00a0:" in script
+
+
+def test_attachments_open_safely_and_each_view_is_audited(seeded, client, console):
+    engine, _ = seeded
+    console.login()
+    with session_factory(engine)() as session:
+        case_id = session.scalar(select(Case.id).where(Case.requester_name == "Lucía Navarro Ruiz"))
+    page = client.get(f"/cases/{case_id}?lang=es").get_data(as_text=True)
+    assert "dni_lucia.jpg" in page and f"/cases/{case_id}/attachments/0" in page
+    shown = client.get(f"/cases/{case_id}/attachments/0")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in shown.headers["Content-Security-Policy"]
+    saved = client.get(f"/cases/{case_id}/attachments/0?download=1")
+    assert saved.mimetype == "application/octet-stream"
+    assert saved.headers["Content-Disposition"] == "attachment; filename*=UTF-8''dni_lucia.jpg"
+    assert saved.get_data() == shown.get_data() and saved.get_data().startswith(b"\xff\xd8\xff")
+    assert client.get(f"/cases/{case_id}/attachments/7").status_code == 404
+    with session_factory(engine)() as session:
+        views = session.scalars(select(AuditEvent).where(AuditEvent.action == "attachment_viewed")).all()
+        assert [v.detail["disposition"] for v in views] == ["inline", "attachment"]
+
+
+def test_a_declared_image_that_is_not_one_is_only_downloaded():
+    from assistant.web.console import viewable_inline
+
+    assert viewable_inline("image/png", b"\x89PNG\r\n\x1a\n....")
+    assert not viewable_inline("image/png", b"<html><script>alert(1)</script>")
+    assert not viewable_inline("image/svg+xml", b"<svg onload=alert(1)>")

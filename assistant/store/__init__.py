@@ -2,6 +2,7 @@
 
 from .db import SchemaMismatch, check_schema, make_engine, session_factory, transaction, upgrade
 from .models import (
+    AttachmentFile,
     AuditEvent,
     Base,
     Case,
@@ -19,6 +20,7 @@ from .models import (
 )
 
 __all__ = [
+    "AttachmentFile",
     "AuditEvent",
     "Base",
     "Case",

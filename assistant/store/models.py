@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -90,7 +91,20 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     classifications: Mapped[list[Classification]] = relationship(back_populates="message", order_by="Classification.id")
+    files: Mapped[list[AttachmentFile]] = relationship(order_by="AttachmentFile.position", cascade="all, delete-orphan")
     locations: Mapped[list[MessageLocation]] = relationship(back_populates="message")
+
+
+class AttachmentFile(Base):
+    """An attachment's bytes, so an agent can see the ID document sent; purged with the bodies."""
+
+    __tablename__ = "attachment_files"
+    __table_args__ = (UniqueConstraint("message_pk", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # index into Message.attachments
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class MessageLocation(Base):

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .models import (
+    AttachmentFile,
     AuditEvent,
     Case,
     CaseStatus,
@@ -54,6 +55,7 @@ class NewMessage:
     body_text: str | None = None
     body_html: str | None = None
     attachments: Sequence[dict[str, Any]] = ()
+    attachment_data: Sequence[bytes | None] = ()  # per attachment; None when not kept (too large)
     has_id_document: bool = False
     size: int = 0
     status: str = MessageStatus.NEW
@@ -90,6 +92,7 @@ def _new_row(new: NewMessage) -> Message:
         body_text=new.body_text,
         body_html=new.body_html,
         attachments=list(new.attachments),
+        files=[AttachmentFile(position=i, data=d) for i, d in enumerate(new.attachment_data) if d is not None],
         has_id_document=new.has_id_document,
         mailboxes=[m for m in dict.fromkeys([new.mailbox, *new.extra_mailboxes]) if m],
         size=new.size,
@@ -424,6 +427,8 @@ def purge_old_bodies(session: Session, older_than_days: int) -> int:
         .where(Message.received_at < cutoff, Message.body_purged_at.is_(None))
         .values(body_text=None, body_html=None, body_purged_at=utcnow())
     )
+    old = select(Message.id).where(Message.received_at < cutoff)
+    session.execute(delete(AttachmentFile).where(AttachmentFile.message_pk.in_(old)))
     return result.rowcount or 0
 
 

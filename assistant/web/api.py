@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from ..cases import extend_deadline, latest_classification, suggested_reply
 from ..deadlines import days_left
 from ..mime import MessageParseError, parse_message
-from ..replies import ReplyContext, compose_reply
+from ..replies import ReplyContext, compose_reply, stale_deadline_sentence
 from ..store import AuditEvent, Case, CaseStatus, Message, OutboxItem, ReplyStatus, repo
 from .db import get_db
 from .errors import ApiError
@@ -310,6 +310,8 @@ def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
     text_to_send = body or reply.body_final or reply.body_suggested
     if "[[" in text_to_send:
         raise ApiError(422, "the reply still has [[placeholders]] to complete")
+    if stale := stale_deadline_sentence(text_to_send, reply.language, case.deadline):
+        raise ApiError(422, f"the reply promises a date other than the case's deadline {case.deadline}: {stale}")
     account = case.mailboxes[0] if case.mailboxes else ""
     item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
     if case.status == CaseStatus.OPEN or case.status == CaseStatus.WAITING_ID:

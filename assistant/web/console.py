@@ -1,28 +1,59 @@
-"""The agents' console: queue, case page, register, statistics. Server-rendered, no build step."""
+"""The agents' console: queue, case page, register, statistics. Server-rendered, no build step.
+
+Every action answers with a flash message; irreversible ones (extend, close, waiting for ID) are
+confirmed in a second step; a closed case is read-only until reopened. Words, never internal ids.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
+from knowledge.base import PLACEHOLDER
 from knowledge.base import load as load_knowledge
 
-from ..cases import extend_deadline, latest_classification, suggested_reply
-from ..store import Case, CaseStatus, Message, repo
-from .api import REGISTER_COLUMNS, approve_reply, register_rows, save_reply_edit, set_status
+from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
+from ..replies import stale_deadline_sentence
+from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
+from .api import approve_reply, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
+from .i18n import (
+    REQUEST_LANGUAGES,
+    current_language,
+    day,
+    language_name,
+    mailbox_name,
+    right_name,
+    status_name,
+    yes_no,
+)
 from .security import check_csrf, console_login_required, current_user
 
 bp = Blueprint("console", __name__)
 DUE_SOON_DAYS = 7
+SNIPPET_CHARS = 160
+
+
+class ConsoleError(ApiError):
+    """An error whose message is already in the agent's language (shown as is)."""
+
+
+@bp.errorhandler(ConsoleError)
+def _console_error(exc: ConsoleError):  # type: ignore[no-untyped-def]
+    return render_template("error.html", status=exc.status, detail=exc.message), exc.status
 
 
 def highlight(text: str, evidence: dict[str, list[dict[str, Any]]], field: str = "body") -> Markup:
@@ -41,11 +72,20 @@ def highlight(text: str, evidence: dict[str, list[dict[str, Any]]], field: str =
             continue  # overlapping spans: the first wins
         out.append(escape(text[cursor:start]))
         css = "neg" if negated else "ev"
-        note = f"{label} (negated)" if negated else label
+        note = _("%(right)s (negated: does not count)", right=right_name(label)) if negated else right_name(label)
         out.append(f'<mark class="{css}" title="{escape(note)}">{escape(text[start:end])}</mark>')
         cursor = end
     out.append(escape(text[cursor:]))
     return Markup("".join(out))
+
+
+def evidence_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each phrase once per way it counted (the subject and the body often repeat it)."""
+    seen: dict[tuple[str, str, str, bool], dict[str, Any]] = {}
+    for e in items:
+        key = (e.get("phrase", "").casefold(), e.get("kind", ""), e.get("strength", ""), bool(e.get("negated")))
+        seen.setdefault(key, e)
+    return list(seen.values())
 
 
 def urgency(case: Case, today: date) -> str:
@@ -56,6 +96,14 @@ def urgency(case: Case, today: date) -> str:
     if case.deadline <= today + timedelta(days=DUE_SOON_DAYS):
         return "due_soon"
     return ""
+
+
+def snippet(text: str | None, limit: int = SNIPPET_CHARS) -> str:
+    """The first words of a message, cut at a word boundary."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,8 +130,21 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @console_login_required
 def logout():  # type: ignore[no-untyped-def]
+    lang = session.get("lang")
     session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have logged out."), "info")
     return redirect(url_for(".login"))
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        flash(_("“%(value)s” is not a date: the filter was ignored.", value=raw[:20]), "error")
+        return None
 
 
 @bp.get("/")
@@ -91,37 +152,87 @@ def logout():  # type: ignore[no-untyped-def]
 def queue():  # type: ignore[no-untyped-def]
     args = request.args
     status = args.get("status", "open")
-    deadline_before = None
-    if args.get("deadline_before"):
-        try:
-            deadline_before = date.fromisoformat(args["deadline_before"])
-        except ValueError:
-            deadline_before = None
     cases = repo.list_cases(
         get_db(),
         label=args.get("label") or None,
         language=args.get("language") or None,
         status=None if status == "any" else status,
-        deadline_before=deadline_before,
+        deadline_before=_date_arg("deadline_before"),
     )
     if args.get("sort") == "received":
         cases.sort(key=lambda c: (c.received_on, c.id))
     today = date.today()
     messages = {m.id: m for m in get_db().scalars(select(Message).where(Message.id.in_([c.message_pk for c in cases])))}
     rows = [
-        {"case": c, "urgency": urgency(c, today), "has_id_document": messages[c.message_pk].has_id_document}
+        {
+            "case": c,
+            "message": messages[c.message_pk],
+            "snippet": snippet(messages[c.message_pk].body_text),
+            "urgency": urgency(c, today),
+            "has_id_document": messages[c.message_pk].has_id_document,
+        }
         for c in cases
     ]
     return render_template(
-        "queue.html", rows=rows, labels=load_knowledge().labels, args=args, status=status, statuses=CaseStatus.ALL
+        "queue.html",
+        rows=rows,
+        labels=load_knowledge().labels,
+        args=args,
+        status=status,
+        statuses=CaseStatus.ALL,
+        request_languages=REQUEST_LANGUAGES,
     )
 
 
 def _case_or_404(case_id: int) -> Case:
     case = get_db().get(Case, case_id)
     if case is None:
-        raise ApiError(404, f"no case {case_id}")
+        raise ConsoleError(404, _("There is no case %(num)d.", num=case_id))
     return case
+
+
+def _placeholders(text: str) -> list[dict[str, str]]:
+    """The [[places]] still in ``text`` (the current one, not the suggestion), explained in the UI language."""
+    kb = load_knowledge()
+    explanations = kb.templates.get(current_language(), kb.templates["es"]).placeholders
+    keys = dict.fromkeys(PLACEHOLDER.findall(text))
+    return [{"key": k, "explanation": explanations.get(k, "")} for k in keys]
+
+
+def _routing(reply_language: str, routing: str | None) -> str | None:
+    """The routing hint in the UI language (the suggestion wrote it in the reply's)."""
+    if not routing:
+        return None
+    kb = load_knowledge()
+    source = kb.templates.get(reply_language, kb.templates["es"]).routing
+    target = kb.templates.get(current_language(), kb.templates["es"]).routing
+    key = next((k for k, v in source.items() if v == routing), None)
+    return target.get(key, routing) if key else routing
+
+
+def _citations(reply: Reply) -> list[dict[str, str]]:
+    """Each source once, titled and quoted in the UI language."""
+    kb = load_knowledge()
+    lang = current_language()
+    out: dict[str, dict[str, str]] = {}
+    for citation in reply.citations:
+        entry_id = citation.get("id", "")
+        if entry_id in out:
+            continue
+        try:
+            entry = kb.entry(entry_id)
+            out[entry_id] = {"title": entry.title_in(lang), "passage": entry.text_in(lang)}
+        except KeyError:
+            out[entry_id] = {"title": citation.get("title", ""), "passage": citation.get("passage", "")}
+    return list(out.values())
+
+
+def _size(num: int) -> str:
+    if num < 1024:
+        return _("%(num)s bytes", num=format_decimal(num))
+    if num < 1024 * 1024:
+        return _("%(num)s KB", num=format_decimal(round(num / 1024, 1)))
+    return _("%(num)s MB", num=format_decimal(round(num / 1024 / 1024, 1)))
 
 
 @bp.get("/cases/<int:case_id>")
@@ -135,18 +246,93 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
     evidence = classification.evidence if classification else {}
     repo.audit(db, current_user().username, "case_viewed", case_id=case.id, via="console")
     db.commit()
+    current_text = reply.body_final or reply.body_suggested
     return render_template(
         "case.html",
         case=case,
         message=message,
         classification=classification,
         reply=reply,
-        suggestion=suggestion,
+        placeholders=[] if reply.status == ReplyStatus.APPROVED else _placeholders(current_text),
+        routing=_routing(reply.language, suggestion.routing),
+        citations=_citations(reply),
+        mailboxes=[mailbox_name(m) for m in case.mailboxes],
         body=highlight(message.body_text or "", evidence),
         subject=highlight(message.subject or "", evidence, "subject"),
         urgency=urgency(case, date.today()),
-        labels={label.id: label for label in load_knowledge().labels},
+        new_deadline=extended_deadline(case),
+        percent=format_percent,
+        kept=set(db.scalars(select(AttachmentFile.position).where(AttachmentFile.message_pk == message.id))),
+        inline_types=INLINE_IMAGES,
+        evidence_items=evidence_items,
+        entities=[(k, v) for k, v in (classification.entities if classification else {}).items() if v],
+        size=_size,
     )
+
+
+def _check_reply(case: Case, language: str, text: str) -> None:
+    """Refuse a reply the requester must not receive: unfilled [[places]], or a deadline not the case's."""
+    if "[[" in text:
+        raise ConsoleError(422, _("The reply still has [[places]] to complete: see “To complete”."))
+    if stale := stale_deadline_sentence(text, language, case.deadline):
+        raise ConsoleError(
+            422,
+            _(
+                "The reply promises a date other than the case's deadline (%(deadline)s). "
+                "Correct this sentence: “%(sentence)s”",
+                deadline=day(case.deadline, "long"),
+                sentence=stale,
+            ),
+        )
+
+
+def _act(case: Case, action: str, actor: str) -> str:
+    """Do one action on the case; returns the message that tells the agent it is done."""
+    db = get_db()
+    body = request.form.get("body")
+    if body is not None:
+        body = body.replace("\r\n", "\n")  # browsers send textarea lines with CRLF (HTML spec)
+    reply, _suggestion = suggested_reply(db, case)
+    if case.status == CaseStatus.CLOSED and action != CaseStatus.OPEN:
+        raise ConsoleError(409, _("This case is closed: reopen it first."))
+    if action in ("save", "approve") and reply.status == ReplyStatus.APPROVED:
+        raise ConsoleError(409, _("The reply is already approved."))
+    if action == "save":
+        save_reply_edit(case, body or "", actor)
+        return _("Reply saved.")
+    if action == "approve":
+        _check_reply(case, reply.language, body or "")
+        save_reply_edit(case, body or "", actor)
+        approve_reply(case, None, actor)
+        return _("Reply approved: it will be written as a draft in the mailbox.")
+    if action == "extend":
+        if case.extended:
+            raise ConsoleError(409, _("The deadline was already extended: the GDPR allows it once."))
+        reason = " ".join(request.form.get("reason", "").split())
+        if not reason:
+            raise ConsoleError(422, _("Give the reason for the extension: the requester is told it."))
+        if body is not None and body != (reply.body_final or reply.body_suggested) and reply.status != "approved":
+            save_reply_edit(case, body, actor)  # the agent's edits survive the recomposition
+        extend_deadline(db, case, actor, reason)
+        return _(
+            "Deadline extended to %(date)s. The reply now carries the extension notice and its reason.",
+            date=day(case.deadline, "long"),
+        )
+    if action == CaseStatus.WAITING_ID:
+        set_status(case, action, actor)
+        return _("The case is waiting for the requester's identity document.")
+    if action == CaseStatus.CLOSED:
+        reason = " ".join(request.form.get("close_reason", "").split())
+        if reply.status != ReplyStatus.APPROVED and not reason:
+            raise ConsoleError(422, _("No reply was sent: give the reason for closing the case."))
+        set_status(case, action, actor)
+        if reason:
+            repo.audit(db, actor, "case_closed_reason", case_id=case.id, reason=reason[:500])
+        return _("Case closed.")
+    if action == CaseStatus.OPEN:
+        set_status(case, action, actor)
+        return _("Case reopened.")
+    raise ConsoleError(400, _("Unknown action."))
 
 
 @bp.post("/cases/<int:case_id>/action")
@@ -154,27 +340,107 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
 def case_action(case_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
     case = _case_or_404(case_id)
-    action = request.form.get("action")
-    actor = current_user().username
     try:
-        if action == "save":
-            save_reply_edit(case, request.form.get("body", ""), actor)
-        elif action == "approve":
-            save_reply_edit(case, request.form.get("body", ""), actor)
-            approve_reply(case, None, actor)  # the reply section then says it is approved
-        elif action == "extend":
-            if case.extended:
-                raise ApiError(409, "already extended")
-            extend_deadline(db, case, actor)
-        elif action in (CaseStatus.WAITING_ID, CaseStatus.CLOSED, CaseStatus.OPEN):
-            set_status(case, action, actor)
-        else:
-            raise ApiError(400, "unknown action")
+        done = _act(case, request.form.get("action", ""), current_user().username)
         db.commit()
-    except ApiError as exc:
+        flash(done, "success")
+    except ConsoleError as exc:
         db.rollback()
         flash(exc.message, "error")
+    except ApiError as exc:  # a rule of the shared case functions, worded for the API
+        db.rollback()
+        flash(_("The action could not be done (%(reason)s).", reason=exc.message), "error")
     return redirect(url_for(".case_page", case_id=case.id))
+
+
+# Images a browser may show inline, each recognised by its first bytes: the declared type alone is
+# the sender's word, and SVG (scriptable) is never shown inline.
+INLINE_IMAGES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+
+
+def viewable_inline(content_type: str, data: bytes) -> bool:
+    return any(data.startswith(magic) for magic in INLINE_IMAGES.get(content_type.lower(), ()))
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:position>")
+@console_login_required
+def attachment(case_id: int, position: int):  # type: ignore[no-untyped-def]
+    """An attachment: a real image inline, anything else as a download; every view in the audit trail."""
+    db = get_db()
+    case = _case_or_404(case_id)
+    message = db.get(Message, case.message_pk)
+    meta = message.attachments[position] if 0 <= position < len(message.attachments) else None
+    stored = db.scalar(
+        select(AttachmentFile).where(AttachmentFile.message_pk == message.id, AttachmentFile.position == position)
+    )
+    if meta is None or stored is None:
+        raise ConsoleError(404, _("This attachment is not kept here (too large, or past the retention period)."))
+    inline = "download" not in request.args and viewable_inline(meta.get("content_type", ""), stored.data)
+    repo.audit(
+        db,
+        current_user().username,
+        "attachment_viewed",
+        case_id=case.id,
+        position=position,
+        sha256=meta.get("sha256", ""),
+        disposition="inline" if inline else "attachment",
+    )
+    db.commit()
+    name = quote(meta.get("filename") or f"attachment-{position}", safe="")
+    response = Response(stored.data, mimetype=meta["content_type"].lower() if inline else "application/octet-stream")
+    response.headers["Content-Disposition"] = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{name}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
+def register_columns() -> list[str]:
+    return [
+        _("Case"),
+        _("Received"),
+        _("Deadline"),
+        _("Extended"),
+        _("Rights"),
+        _("Language"),
+        _("Status"),
+        _("Requester"),
+        _("ID number valid"),
+        _("Mailbox"),
+        _("Closed on"),
+    ]
+
+
+def _register_cases() -> list[Case]:
+    query = select(Case).order_by(Case.received_on, Case.id)
+    if start := _date_arg("from"):
+        query = query.where(Case.received_on >= start)
+    if end := _date_arg("to"):
+        query = query.where(Case.received_on <= end)
+    return list(get_db().scalars(query))
+
+
+def _register_cells(case: Case) -> list[str]:
+    return [
+        _("Case %(num)d", num=case.id),
+        day(case.received_on),
+        day(case.deadline),
+        yes_no(case.extended),
+        ", ".join(right_name(r) for r in case.rights),
+        language_name(case.language),
+        status_name(case.status),
+        case.requester_name or "",
+        yes_no(case.id_number_valid),
+        ", ".join(mailbox_name(m) for m in case.mailboxes),
+        day(case.closed_at) if case.closed_at else "",
+    ]
+
+
+def _export_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in ("from", "to") and v}
 
 
 @bp.get("/register")
@@ -182,31 +448,111 @@ def case_action(case_id: int):  # type: ignore[no-untyped-def]
 def register():  # type: ignore[no-untyped-def]
     repo.audit(get_db(), current_user().username, "register_viewed")
     get_db().commit()
-    return render_template("register.html", columns=REGISTER_COLUMNS, rows=register_rows())
+    rows = [{"case": c, "cells": _register_cells(c)} for c in _register_cases()]
+    return render_template(
+        "register.html", columns=register_columns(), rows=rows, args=request.args, export_args=_export_args()
+    )
+
+
+@bp.get("/register.<fmt>")
+@console_login_required
+def register_export(fmt: str):  # type: ignore[no-untyped-def]
+    """The register as Spanish Excel opens it: CSV with a BOM and ';', or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise ConsoleError(404, _("Unknown format."))
+    cases = _register_cases()
+    header = register_columns()
+    rows = [[str(c.id), *_register_cells(c)[1:]] for c in cases]
+    repo.audit(get_db(), current_user().username, "register_exported", format=fmt, cases=len(rows))
+    get_db().commit()
+    name = f"register-{date.today().isoformat()}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        data = "\ufeff" + buffer.getvalue()  # the BOM tells Excel it is UTF-8
+        return Response(
+            data.encode("utf-8"),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Register")[:31]
+    sheet.append(header)
+    for case, row in zip(cases, rows, strict=True):
+        sheet.append([case.id, case.received_on, case.deadline, *row[3:]])
+    for cells in sheet.iter_rows(min_row=2, min_col=2, max_col=3):
+        for cell in cells:
+            cell.number_format = "DD/MM/YYYY"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _ticks(peak: int, count: int = 5) -> tuple[list[int], int]:
+    """Round axis ticks from 0 to at least ``peak``, and the axis maximum."""
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        step = candidate
+        if peak / candidate <= count:
+            break
+    top = max(step, -(-peak // step) * step)
+    return list(range(0, top + 1, step)), top
 
 
 @bp.get("/stats")
 @console_login_required
 def stats():  # type: ignore[no-untyped-def]
-    cases = list(get_db().scalars(select(Case)))
-    per_week: dict[str, Counter[str]] = defaultdict(Counter)
+    db = get_db()
+    cases = list(db.scalars(select(Case)))
+    per_week: dict[date, Counter[str]] = defaultdict(Counter)
+    per_right: Counter[str] = Counter()
+    by_week: Counter[date] = Counter()
     for case in cases:
         week = case.received_on - timedelta(days=case.received_on.weekday())
+        by_week[week] += 1
         for right in case.rights:
-            per_week[week.isoformat()][right] += 1
-    durations = [(c.closed_at.date() - c.received_on).days for c in cases if c.closed_at]
+            per_week[week][right] += 1
+            per_right[right] += 1
+    first_reply: dict[int, date] = {}
+    for reply in db.scalars(select(Reply).where(Reply.approved_at.is_not(None))):
+        sent = reply.approved_at.date()
+        first_reply[reply.case_id] = min(sent, first_reply.get(reply.case_id, sent))
+    received = {c.id: c.received_on for c in cases}
+    durations = [(sent - received[cid]).days for cid, sent in first_reply.items() if cid in received]
     today = date.today()
-    overdue = sum(1 for c in cases if urgency(c, today) == "overdue")
-    weeks = sorted(per_week)[-12:]
-    rights = sorted({r for w in weeks for r in per_week[w]})
-    peak = max([sum(per_week[w].values()) for w in weeks] or [1])
+    week_end = today + timedelta(days=6 - today.weekday())
+    active = [c for c in cases if c.status in (CaseStatus.OPEN, CaseStatus.WAITING_ID)]
+    this_monday = today - timedelta(days=today.weekday())
+    last = max([*by_week, this_monday])
+    weeks = [last - timedelta(weeks=i) for i in range(11, -1, -1)]  # twelve weeks, empty ones too
+    week_totals = {w: by_week[w] for w in weeks}
+    week_ticks, week_max = _ticks(max(week_totals.values(), default=1))
+    ordered = sorted(per_right.items(), key=lambda item: (-item[1], right_name(item[0])))
+    right_ticks, right_max = _ticks(max(per_right.values(), default=1))
     return render_template(
         "stats.html",
         weeks=weeks,
-        rights=rights,
+        week_totals=week_totals,
+        week_ticks=week_ticks,
+        week_max=week_max,
         per_week=per_week,
-        peak=peak,
-        overdue=overdue,
-        median=statistics.median(durations) if durations else None,
+        per_right=ordered,
+        right_ticks=right_ticks,
+        right_max=right_max,
+        overdue=sum(1 for c in active if c.deadline < today),
+        due_this_week=sum(1 for c in active if today <= c.deadline <= week_end),
+        waiting_id=sum(1 for c in cases if c.status == CaseStatus.WAITING_ID),
+        median=format_decimal(statistics.median(durations)) if durations else None,
+        answered=len(durations),
         total=len(cases),
+        number=format_decimal,
     )

@@ -1,105 +1,198 @@
-"""The console in Spanish (default), French and English: a small dictionary, no build step.
+"""The console and the widget in the agent's (or visitor's) language: Flask-Babel over gettext catalogs.
 
-The language comes from ?lang=, then the session, then Accept-Language.
+Catalogs live in ``assistant/web/translations/<lang>/LC_MESSAGES/messages.po`` (msgids in English);
+``make babel-extract`` refreshes them from the code and templates, ``make translations`` compiles
+them to ``.mo`` (``make install``, ``make run`` and ``make test`` do it). ``tests/test_i18n.py``
+fails on any message without a translation.
+
+The UI language comes from ?lang=, then the session, then Accept-Language, else Spanish (the office's).
+Replies stay in the requester's language: that is the reply's business, not the UI's.
+Internal ids (rights, statuses, languages, entity kinds, evidence qualifiers) are shown as words
+through the helpers below, never raw.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
-LANGUAGES = ("es", "fr", "en")
-STRINGS: dict[str, dict[str, str]] = {
-    "app": {"es": "Asistente DPD", "fr": "Assistant DPD", "en": "DPO Assistant"},
-    "queue": {"es": "Bandeja", "fr": "File d'attente", "en": "Queue"},
-    "register": {"es": "Registro", "fr": "Registre", "en": "Register"},
-    "stats": {"es": "Estadísticas", "fr": "Statistiques", "en": "Statistics"},
-    "logout": {"es": "Cerrar sesión", "fr": "Se déconnecter", "en": "Log out"},
-    "login": {"es": "Iniciar sesión", "fr": "Se connecter", "en": "Log in"},
-    "username": {"es": "Usuario", "fr": "Utilisateur", "en": "Username"},
-    "password": {"es": "Contraseña", "fr": "Mot de passe", "en": "Password"},
-    "bad_login": {
-        "es": "Usuario o contraseña incorrectos.",
-        "fr": "Identifiants incorrects.",
-        "en": "Wrong username or password.",
-    },
-    "filter": {"es": "Filtrar", "fr": "Filtrer", "en": "Filter"},
-    "label": {"es": "Derecho", "fr": "Droit", "en": "Right"},
-    "language": {"es": "Idioma", "fr": "Langue", "en": "Language"},
-    "status": {"es": "Estado", "fr": "Statut", "en": "Status"},
-    "deadline": {"es": "Plazo", "fr": "Échéance", "en": "Deadline"},
-    "deadline_before": {"es": "Plazo antes de", "fr": "Échéance avant", "en": "Deadline before"},
-    "received": {"es": "Recibido", "fr": "Reçu", "en": "Received"},
-    "requester": {"es": "Solicitante", "fr": "Demandeur", "en": "Requester"},
-    "id_document": {"es": "Doc. identidad", "fr": "Pièce d'identité", "en": "ID document"},
-    "any": {"es": "Todos", "fr": "Tous", "en": "Any"},
-    "overdue": {"es": "Vencido", "fr": "En retard", "en": "Overdue"},
-    "due_soon": {"es": "Vence pronto", "fr": "Échéance proche", "en": "Due soon"},
-    "no_cases": {"es": "No hay casos.", "fr": "Aucun dossier.", "en": "No cases."},
-    "case": {"es": "Caso", "fr": "Dossier", "en": "Case"},
-    "message": {"es": "Mensaje", "fr": "Message", "en": "Message"},
-    "evidence": {"es": "Evidencias", "fr": "Indices", "en": "Evidence"},
-    "entities": {"es": "Datos del solicitante", "fr": "Données du demandeur", "en": "Requester details"},
-    "valid": {"es": "válido", "fr": "valide", "en": "valid"},
-    "invalid": {"es": "NO válido", "fr": "NON valide", "en": "NOT valid"},
-    "reply": {"es": "Respuesta sugerida", "fr": "Réponse suggérée", "en": "Suggested reply"},
-    "citations": {"es": "Fuentes citadas", "fr": "Sources citées", "en": "Cited sources"},
-    "placeholders": {"es": "Por completar", "fr": "À compléter", "en": "To complete"},
-    "save": {"es": "Guardar", "fr": "Enregistrer", "en": "Save"},
-    "approve": {
-        "es": "Aprobar (borrador en el buzón)",
-        "fr": "Approuver (brouillon)",
-        "en": "Approve (draft in mailbox)",
-    },
-    "extend": {"es": "Prorrogar plazo", "fr": "Prolonger l'échéance", "en": "Extend deadline"},
-    "waiting_id": {"es": "Esperando identificación", "fr": "En attente d'identité", "en": "Waiting for ID"},
-    "close": {"es": "Cerrar caso", "fr": "Clore le dossier", "en": "Close case"},
-    "reopen": {"es": "Reabrir", "fr": "Rouvrir", "en": "Reopen"},
-    "approved": {
-        "es": "Aprobada: se escribirá como borrador en el buzón.",
-        "fr": "Approuvée : brouillon à venir.",
-        "en": "Approved: it will be written as a draft in the mailbox.",
-    },
-    "download_csv": {"es": "Descargar CSV", "fr": "Télécharger CSV", "en": "Download CSV"},
-    "per_week": {
-        "es": "Solicitudes por derecho y semana",
-        "fr": "Demandes par droit et semaine",
-        "en": "Requests per right per week",
-    },
-    "median_response": {
-        "es": "Tiempo medio de respuesta (mediana, días)",
-        "fr": "Délai de réponse médian (jours)",
-        "en": "Median response time (days)",
-    },
-    "overdue_count": {"es": "Casos vencidos", "fr": "Dossiers en retard", "en": "Overdue cases"},
-    "sort": {"es": "Ordenar", "fr": "Trier", "en": "Sort"},
-    "by_deadline": {"es": "por plazo", "fr": "par échéance", "en": "by deadline"},
-    "by_received": {"es": "por recepción", "fr": "par réception", "en": "by received date"},
-    "attachments": {"es": "Adjuntos", "fr": "Pièces jointes", "en": "Attachments"},
-    "notes": {"es": "Notas", "fr": "Notes", "en": "Notes"},
-    "routing": {"es": "Sugerencia", "fr": "Suggestion", "en": "Suggestion"},
-    "yes": {"es": "sí", "fr": "oui", "en": "yes"},
-    "no": {"es": "no", "fr": "non", "en": "no"},
-    "skip": {"es": "Saltar al contenido", "fr": "Aller au contenu", "en": "Skip to content"},
-    "mailboxes": {"es": "Buzones", "fr": "Boîtes", "en": "Mailboxes"},
+from babel import Locale
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale, ngettext
+from flask_babel import lazy_gettext as _l
+
+from knowledge.base import load as load_knowledge
+
+from ..deadlines import days_left
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+LANGUAGES = ("es", "fr", "en")  # each has a complete catalog (tests/test_i18n.py); ca comes next
+DEFAULT_LANGUAGE = "es"
+REQUEST_LANGUAGES = ("es", "fr", "en", "ca", "pt", "it", "de", "nl")  # what mail arrives in (queue filter)
+
+STATUS_NAMES = {
+    "open": _l("Open"),
+    "waiting_id": _l("Waiting for ID"),
+    "answered": _l("Answered"),
+    "closed": _l("Closed"),
 }
+ENTITY_NAMES = {
+    "names": _l("Name"),
+    "id_numbers": _l("ID number (DNI/NIE)"),
+    "policy_numbers": _l("Policy number"),
+    "claim_numbers": _l("Claim number"),
+    "emails": _l("E-mail"),
+    "phones": _l("Phone"),
+    "addresses": _l("Postal address"),
+    "dates": _l("Date mentioned"),
+}
+EVIDENCE_KINDS = {
+    "request": _l("asks for it"),
+    "right": _l("names the right"),
+    "article": _l("cites the article"),
+}
+EVIDENCE_STRENGTHS = {"strong": _l("clear"), "weak": _l("tentative")}
+FILE_KINDS = {
+    "image/jpeg": _l("JPEG image"),
+    "image/png": _l("PNG image"),
+    "image/gif": _l("GIF image"),
+    "application/pdf": _l("PDF document"),
+    "message/rfc822": _l("forwarded e-mail"),
+    "text/plain": _l("text"),
+}
+REPLY_STATUS_NAMES = {"suggested": _l("Suggested"), "edited": _l("Edited"), "approved": _l("Approved")}
 
 
-def current_language() -> str:
+def select_language() -> str:
+    """?lang= (remembered in the session), then the session, then the browser, then Spanish."""
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
         return lang
     if session.get("lang") in LANGUAGES:
         return session["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or "es"
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
-def translate(key: str) -> str:
-    entry = STRINGS.get(key)
-    if entry is None:
-        return key
-    return entry.get(current_language(), entry["es"])
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def right_name(label: str) -> str:
+    """'erasure' -> 'Supresión' (the taxonomy's own names, in the UI language)."""
+    try:
+        names = load_knowledge().label(label).name
+    except KeyError:
+        return label.replace("_", " ")
+    return names.get(current_language()) or names.get("en") or label
+
+
+def language_name(code: str, *, capital: bool = True) -> str:
+    """'nl' -> 'Neerlandés' in Spanish, 'Néerlandais' in French (Babel's CLDR data); lower case mid-sentence."""
+    if not code:
+        return "—"
+    name = Locale.parse(current_language()).languages.get(code)
+    if not name:
+        return code
+    return capitalised(name) if capital else name
+
+
+def language_label(code: str) -> str:
+    """A UI language in its own words, for the switcher: 'Español', 'Français', 'English'."""
+    return capitalised(Locale.parse(code).get_display_name(code) or code)
+
+
+def language_switch_url(lang: str) -> str:
+    """This very page (filters kept) in another language."""
+    return f"{request.path}?{urlencode({**request.args.to_dict(), 'lang': lang})}"
+
+
+def status_name(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
+
+
+def file_kind(content_type: str) -> str:
+    """'image/jpeg' -> 'imagen JPEG'; an unusual type by its subtype ('DOCX file')."""
+    known = FILE_KINDS.get(content_type.lower())
+    if known:
+        return str(known)
+    subtype = content_type.rsplit("/", 1)[-1].split("+")[0].split(".")[-1] or "?"
+    return str(_l("%(kind)s file", kind=subtype.upper()))
+
+
+def entity_name(kind: str) -> str:
+    return str(ENTITY_NAMES.get(kind, kind.replace("_", " ")))
+
+
+def evidence_note(kind: str, strength: str, negated: bool = False) -> str:
+    words = [str(EVIDENCE_KINDS.get(kind, kind)), str(EVIDENCE_STRENGTHS.get(strength, strength))]
+    if negated:
+        words.append(str(_l("negated: does not count")))
+    return ", ".join(words)
+
+
+def mailbox_name(name: str) -> str:
+    """An account name as the agent knows it: its address, or where an imported file came from."""
+    if name == "local":
+        return str(_l("imported from a file"))
+    for account in current_app.config["DPO_CONFIG"].imap_accounts:
+        if account.name == name and account.address:
+            return account.address
+    return name
+
+
+def day(value: date | datetime | None, style: str = "medium") -> str:
+    """A date in the UI's locale: '23 dic 2026', '23 déc. 2026', 'Dec 23, 2026'."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, "short")
+    return format_date(value, style)
+
+
+def time_left(due: date, today: date | None = None) -> str:
+    """'quedan 5 días', 'vence hoy', 'vencido hace 3 días' (and their French and English)."""
+    left = days_left(due, today or date.today())
+    if left > 0:
+        return ngettext("%(num)d day left", "%(num)d days left", left)
+    if left == 0:
+        return str(_l("due today"))
+    return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
+
+
+def yes_no(value: bool | None) -> str:
+    if value is None:
+        return "—"
+    return str(_l("yes") if value else _l("no"))
 
 
 def init_i18n(app: Flask) -> None:
-    app.jinja_env.globals.update(t=translate, current_language=current_language, LANGUAGES=LANGUAGES)
+    Babel(
+        app,
+        locale_selector=select_language,
+        default_locale=DEFAULT_LANGUAGE,
+        default_translation_directories=str(TRANSLATIONS),
+        default_timezone="Europe/Madrid",  # times shown as the office lives them; stored in UTC
+    )
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        LANGUAGES=LANGUAGES,
+        right_name=right_name,
+        language_name=language_name,
+        language_label=language_label,
+        language_switch_url=language_switch_url,
+        status_name=status_name,
+        entity_name=entity_name,
+        file_kind=file_kind,
+        evidence_note=evidence_note,
+        mailbox_name=mailbox_name,
+        day=day,
+        time_left=time_left,
+        yes_no=yes_no,
+        capitalised=capitalised,
+    )

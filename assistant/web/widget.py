@@ -1,17 +1,59 @@
-"""The embeddable chat widget: one <script src=".../widget.js"> tag mounts it on any page."""
+"""The embeddable chat widget: one <script src=".../widget.js"> tag mounts it on any page.
+
+Its words come from the same gettext catalogs as the console: the script is served with a table
+of every language's strings in place of its ``/*DPO_TEXT*/{}/*END*/`` marker.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from .i18n import LANGUAGES
 
 bp = Blueprint("widget", __name__)
+MARKER = "/*DPO_TEXT*/{}/*END*/"
+WIDGET_TEXT = {
+    "open": _l("Questions about your data?"),
+    "title": _l("Privacy assistant"),
+    "close": _l("Close"),
+    "send": _l("Send"),
+    "placeholder": _l("Type your question…"),
+    "label": _l("Your question"),
+    "sources": _l("Sources:"),
+    "write": _l("Write the request"),
+    "note": _l("Please don't share personal data here (ID number, e-mail, policy number)."),
+    "error": _l("Could not answer. Please try again."),
+    "wait": _l("Too many questions in a row: please wait a moment."),
+    "log": _l("Conversation"),
+}
+
+
+def widget_text() -> dict[str, dict[str, str]]:
+    """{'es': {'open': '¿Dudas sobre tus datos?', ...}, 'fr': {...}, 'en': {...}}"""
+    table = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            table[lang] = {key: str(text) for key, text in WIDGET_TEXT.items()}
+    return table
+
+
+@cache
+def _script(static_folder: str) -> str:
+    source = (Path(static_folder) / "widget.js").read_text(encoding="utf-8")
+    return source.replace(MARKER, json.dumps(widget_text(), ensure_ascii=False), 1)
 
 
 @bp.get("/widget.js")
 def script():  # type: ignore[no-untyped-def]
-    response = send_from_directory(
-        current_app.static_folder, "widget.js", mimetype="application/javascript", max_age=300
-    )
+    response = Response(_script(current_app.static_folder), mimetype="application/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
     response.headers["Access-Control-Allow-Origin"] = "*"  # a script carries no data; the API checks origins
     return response
 

@@ -1,28 +1,19 @@
 /* Caser privacy chat widget: <script src="https://ASSISTANT/widget.js" defer></script>
    Vanilla JS, no build step. Talks to ASSISTANT/api/v1/chat (CORS limited to configured origins).
-   Never stores what the visitor types; the conversation lives in this page only. */
+   Never stores what the visitor types; the conversation lives in this page only.
+   Its words come from the server's gettext catalogs (assistant/web/widget.py fills the marker below). */
 (function () {
   "use strict";
   var script = document.currentScript;
   var base = script ? new URL(script.src).origin : window.location.origin;
-  var TEXT = {
-    es: { open: "¿Dudas sobre tus datos?", title: "Asistente de privacidad", close: "Cerrar", send: "Enviar",
-          placeholder: "Escribe tu pregunta…", label: "Tu pregunta", sources: "Fuente", write: "Escribir la solicitud",
-          note: "No compartas aquí datos personales (DNI, correo, póliza).", error: "No se ha podido responder. Inténtalo de nuevo.",
-          wait: "Demasiadas preguntas seguidas; espera un momento." },
-    fr: { open: "Une question sur vos données ?", title: "Assistant confidentialité", close: "Fermer", send: "Envoyer",
-          placeholder: "Votre question…", label: "Votre question", sources: "Source", write: "Rédiger la demande",
-          note: "Ne partagez pas ici de données personnelles.", error: "Réponse impossible. Réessayez.",
-          wait: "Trop de questions ; patientez un instant." },
-    en: { open: "Questions about your data?", title: "Privacy assistant", close: "Close", send: "Send",
-          placeholder: "Type your question…", label: "Your question", sources: "Source", write: "Write the request",
-          note: "Please don't share personal data here.", error: "Could not answer. Please try again.",
-          wait: "Too many questions; please wait a moment." }
-  };
+  var TEXT = /*DPO_TEXT*/{}/*END*/;
   var lang = ((document.documentElement.lang || navigator.language || "es").slice(0, 2)).toLowerCase();
-  if (!TEXT[lang]) { lang = "es"; }
+  if (!TEXT[lang]) { lang = TEXT.es ? "es" : Object.keys(TEXT)[0]; }
   var T = TEXT[lang];
   var history = [];
+  // "(web.job_applications)": a knowledge-base id, for machines; and the inline "Source: …" the list below repeats.
+  var INTERNAL_ID = /\s*\((?:[a-z0-9_]+\.)+[a-z0-9_]+\)/g;
+  var INLINE_SOURCE = /\s*(?:Fuente|Fuentes|Source|Sources|Font|Fonts)\s*:\s*[^.]*?\((?:[a-z0-9_]+\.)+[a-z0-9_]+\)\s*\.?/g;
 
   var css = document.createElement("link");
   css.rel = "stylesheet"; css.href = base + "/widget.css";
@@ -38,21 +29,30 @@
   var bubble = el("button", { "class": "dpo-chat-bubble", "type": "button", "aria-expanded": "false",
                                "aria-controls": "dpo-chat-panel" }, T.open);
   var panel = el("section", { "class": "dpo-chat-panel", "id": "dpo-chat-panel", "role": "dialog",
-                              "aria-label": T.title, "hidden": "" });
+                              "aria-modal": "true", "aria-labelledby": "dpo-chat-title", "hidden": "" });
   var head = el("div", { "class": "dpo-chat-head" });
-  head.appendChild(el("h2", {}, T.title));
+  head.appendChild(el("h2", { "id": "dpo-chat-title" }, T.title));
   var closeBtn = el("button", { "type": "button", "aria-label": T.close }, "×");
   head.appendChild(closeBtn);
-  var log = el("div", { "class": "dpo-chat-log", "role": "log", "aria-live": "polite" });
+  var log = el("div", { "class": "dpo-chat-log", "role": "log", "aria-live": "polite", "aria-label": T.log,
+                        "tabindex": "0" });
   var form = el("form", { "class": "dpo-chat-form" });
   var input = el("input", { "type": "text", "maxlength": "1000", "placeholder": T.placeholder, "aria-label": T.label,
                             "autocomplete": "off" });
   var send = el("button", { "type": "submit" }, T.send);
   form.appendChild(input); form.appendChild(send);
+  // DOM order is the visual order (title and close, conversation, note, question), so Tab follows the eye.
   panel.appendChild(head); panel.appendChild(log);
   panel.appendChild(el("p", { "class": "dpo-chat-note" }, T.note));
   panel.appendChild(form);
   document.body.appendChild(bubble); document.body.appendChild(panel);
+
+  function focusable() {
+    var nodes = panel.querySelectorAll("button, input, a[href], summary, [tabindex='0']");
+    return Array.prototype.filter.call(nodes, function (n) {
+      return !n.disabled && n.getClientRects().length > 0;
+    });
+  }
 
   function toggle(open) {
     panel.hidden = !open;
@@ -61,26 +61,61 @@
   }
   bubble.addEventListener("click", function () { toggle(panel.hidden); });
   closeBtn.addEventListener("click", function () { toggle(false); });
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { toggle(false); } });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { toggle(false); return; }
+    if (e.key !== "Tab") { return; }
+    var items = focusable();  // focus stays in the open panel (WAI-ARIA dialog pattern)
+    if (!items.length) { return; }
+    var first = items[0], last = items[items.length - 1];
+    if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+  });
 
   function say(text, who) {
-    var msg = el("div", { "class": "dpo-chat-msg " + who }, text);
-    log.appendChild(msg); log.scrollTop = log.scrollHeight;
+    var msg = el("div", { "class": "dpo-chat-msg " + who });
+    msg.appendChild(el("p", {}, text));
+    log.appendChild(msg);
+    showStart(msg);
     return msg;
   }
 
+  function showStart(msg) {  // the start of the newest message in view, not its tail
+    log.scrollTop += msg.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  }
+
+  function clean(text) {
+    return text.replace(INLINE_SOURCE, "").replace(INTERNAL_ID, "").trim();
+  }
+
   function render(answer) {
-    var msg = say(answer.text, "bot");
-    (answer.citations || []).forEach(function (c) {
-      var d = el("details", {});
-      d.appendChild(el("summary", {}, T.sources + ": " + c.title));
-      d.appendChild(el("p", {}, c.passage));
-      msg.appendChild(d);
+    var A = TEXT[answer.language] || T;  // labels in the answer's language
+    var msg = say(clean(answer.text || ""), "bot");
+    msg.setAttribute("lang", answer.language || lang);
+    var seen = {};
+    var sources = (answer.citations || []).filter(function (c) {
+      var key = c.id || c.title;
+      if (seen[key] || seen[c.title]) { return false; }
+      seen[key] = true; seen[c.title] = true;
+      return true;
     });
-    if (answer.mailto) {
-      var a = el("a", { "href": answer.mailto }, T.write);
-      msg.appendChild(el("br")); msg.appendChild(a);
+    if (sources.length) {
+      msg.appendChild(el("p", { "class": "dpo-chat-sources" }, A.sources));
+      var list = el("ul", {});
+      sources.forEach(function (c) {
+        var item = el("li", {});
+        var d = el("details", {});
+        d.appendChild(el("summary", {}, clean(c.title || "")));
+        d.appendChild(el("p", {}, clean(c.passage || "")));
+        item.appendChild(d); list.appendChild(item);
+      });
+      msg.appendChild(list);
     }
+    if (answer.mailto) {
+      var p = el("p", {});
+      p.appendChild(el("a", { "href": answer.mailto }, A.write));
+      msg.appendChild(p);
+    }
+    showStart(msg);
   }
 
   form.addEventListener("submit", function (e) {
