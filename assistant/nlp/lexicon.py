@@ -27,12 +27,13 @@ from knowledge.text import fold, words
 GAP = 4  # words a `~` may skip ("delete all of my personal data")
 NEGATION_WINDOW = 5  # words before a match where a negator negates it
 VERB_WINDOW = 14  # words before a right name where a request verb makes it a request
-# A comma ends a clause; the others end a sentence too. A full stop before a lower-case word or a digit
-# is an abbreviation ("art. 15", "p. ej."), and a line break before one is a wrapped line of a letter.
+# A comma or a colon ends a clause ("no he pedido nada: borrad mis datos"); the others end a sentence
+# too. A full stop before a lower-case word or a digit is an abbreviation ("art. 15", "p. ej."), and a
+# line break before one is a wrapped line of a letter.
 # A full stop after a lone digit is a list marker ("1. El tratamiento"); a line break after a colon
 # opens the list that the sentence announces ("me opongo a:\n1. ...").
 GRIEVANCE_REACH = 3  # sentences after a recalled request where "still nothing" makes it a grievance
-CLAUSE_END = re.compile(r",|[!?;]|(?<!\b\d)\.(?!\s*[a-zß-ÿ0-9(])|(?<![:\n])\n(?!\s*[a-zß-ÿ])")
+CLAUSE_END = re.compile(r"[,:]|[!?;]|(?<!\b\d)\.(?!\s*[a-zß-ÿ0-9(])|(?<![:\n])\n(?!\s*[a-zß-ÿ])")
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class LexiconMatcher:
         return word
 
     def tokens(self, text: str) -> list[Token]:
-        boundaries = [(m.start(), m.group() != ",") for m in CLAUSE_END.finditer(text)]
+        boundaries = [(m.start(), m.group() not in (",", ":")) for m in CLAUSE_END.finditer(text)]
         tokens, sentence, clause, cursor = [], 0, 0, 0
         for word, start, end in words(text):
             while cursor < len(boundaries) and boundaries[cursor][0] < start:
