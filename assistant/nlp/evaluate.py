@@ -1,7 +1,7 @@
 """`python -m assistant eval`: the classifier's scores, overall and per language.
 
     python -m assistant eval [--split test]      a split of our corpus (phrasings never trained on)
-    python -m assistant eval --file PATH.jsonl   any file in the realworld format (id, lang, subject, body, labels),
+    python -m assistant eval --file PATH.jsonl…  files in the realworld format (id, lang, subject, body, labels),
                                                  scored with the owner's rule (macro-F1 over labels with >= 3 gold)
     python -m assistant eval --by-family         for each family of the corpus: train without it, test on it
 
@@ -70,14 +70,16 @@ def _subset(
     return {k: sub[k] for k in ("macro_f1", "micro_f1", "exact_match", "messages")}
 
 
-def evaluate_file(path: Path) -> dict[str, Any]:
+def evaluate_file(*paths: Path) -> dict[str, Any]:
     """Real letters in the realworld format, scored exactly as the owner scores the hidden set."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     rows = [r for r in rows if r["lang"] in SUPPORTED]
     analyzer = get_analyzer()
     predicted = [analyzer.analyze(r.get("subject") or "", r["body"]).labels for r in rows]
     report = score(rows, predicted, analyzer.labels, MIN_SUPPORT_REAL)
-    report["split"] = f"file {path.name}"
+    report["split"] = "file " + ", ".join(path.name for path in paths)
     report["model_version"] = analyzer.model.version
     return report
 
@@ -148,15 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--split", default="test", choices=["train", "dev", "test"])
-    source.add_argument("--file", type=Path, help="a .jsonl file in the realworld format")
+    source.add_argument(
+        "--file", type=Path, nargs="+", help="one or more .jsonl files in the realworld format, scored together"
+    )
     source.add_argument("--by-family", action="store_true", help="train without each family, test on it")
     parser.add_argument("--errors", type=int, default=0, help="list this many misclassified messages")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    if args.file and not args.file.exists():
-        parser.error(f"{args.file}: no such file")
+    missing = [path for path in args.file or [] if not path.exists()]
+    if missing:
+        parser.error(f"{missing[0]}: no such file")
     if args.file:
-        report = evaluate_file(args.file)
+        report = evaluate_file(*args.file)
     elif args.by_family:
         report = evaluate_by_family()
     else:
