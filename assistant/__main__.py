@@ -25,8 +25,8 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from .store import make_engine, upgrade
 
     config = load_config()
-    version = upgrade(make_engine(config.database_url))
-    print(f"database schema at version {version}")
+    revision = upgrade(make_engine(config.database_url))
+    print(f"database schema at revision {revision} (Alembic head)")
     return 0
 
 

@@ -116,15 +116,18 @@ def _raw_header(msg: Message, name: str) -> str:
 
 def _header(msg: Message, name: str) -> str:
     try:
-        return _clean_header(msg.get(name))
+        text = _clean_header(msg.get(name))
     except Exception:
         return _raw_header(msg, name)
+    if "\ufffd" in text:  # 8-bit bytes in a header (RFC 6532 allows UTF-8; others send Latin-1): decode them
+        return _raw_header(msg, name) or text
+    return text
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     try:
         header = msg.get(name)
-        if header is not None and hasattr(header, "addresses"):
+        if header is not None and hasattr(header, "addresses") and "\ufffd" not in str(header):
             return [
                 (_clean_header(a.display_name or ""), _clean_header(a.addr_spec or ""))
                 for a in header.addresses

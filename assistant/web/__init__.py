@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from ..config import Config, load_config
 from ..store import check_schema, make_engine, session_factory
 from ..warm import load_models
-from . import api, console, errors, security, widget
+from . import api, console, errors, quarantine, security, widget
 from .errors import ApiError
 from .i18n import init_i18n
 from .validation import BoundedIntConverter, InvalidInput, check_text, load_json
@@ -84,4 +84,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(quarantine.bp)
     return app

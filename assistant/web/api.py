@@ -128,6 +128,8 @@ def case_detail(case: Case) -> dict[str, Any]:
         "body_html": message.body_html,  # body_html is nh3-sanitised
         "attachments": message.attachments,
         "has_id_document": message.has_id_document,
+        # another stored message has this Message-ID with other content (store.identity)
+        "message_id_conflict": message.id_conflict,
     }
     detail["classification"] = (
         {
@@ -366,13 +368,26 @@ def register_rows() -> list[list[str]]:
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet will not run: OWASP's CSV-injection advice, a leading apostrophe before
+    =, +, -, @, tab or CR (a requester's name comes from a From header anyone can write).
+
+    >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("Ana")
+    ('\'=HYPERLINK("http://x")', 'Ana')
+    """
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 @bp.get("/api/v1/register.csv")
 @api_login_required()
 def register_csv():  # type: ignore[no-untyped-def]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(REGISTER_COLUMNS)
-    writer.writerows(register_rows())
+    writer.writerows([csv_cell(cell) for cell in row] for row in register_rows())
     session = get_db()
     repo.audit(session, current_user().username, "register_exported")
     session.commit()
