@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_USER ?= demo
-DEMO_PASSWORD ?= demo-password
+DEMO_PASSWORD ?= caser-lantern-harbour
 
 .PHONY: install system-deps run test lint check-knowledge bench train clean
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..accounts import check_password, check_username
 from .identity import raw_key
 from .models import (
     AuditEvent,
@@ -29,6 +30,7 @@ from .models import (
     MessageStatus,
     OutboxItem,
     OutboxStatus,
+    RateCounter,
     Reply,
     ReplyStatus,
     User,
@@ -502,28 +504,62 @@ def _token_digest(token: str) -> str:
 
 
 def create_user(session: Session, username: str, password: str, role: str = "agent") -> User:
+    """A new user; the name and password must pass ``assistant.accounts`` (PolicyError otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
+    check_username(username)
+    check_password(password, username)
     user = User(username=username, password_hash=generate_password_hash(password), role=role)
     session.add(user)
     session.flush()
     return user
 
 
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a password (policy checked) and end the user's console sessions."""
+    check_password(password, user.username)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every console session of ``user`` stops working at its next request (logout, password change...)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.flush()
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check a password against when the user does not exist: same work, same time."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not check_password_hash(user.password_hash, password):
+    """The user if the password is right. An unknown user costs one hash check too, so the
+    answer's timing does not tell which user names exist (issue #13 item 4)."""
+    user = find_user(session, username)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
 
 
 def issue_api_token(session: Session, user: User) -> str:
-    """A new API token; only its SHA-256 is stored, so it is shown once."""
+    """A new API token; only its SHA-256 is stored, so it is shown once. The old token and the
+    user's console sessions stop working: a reissue is what one does after a leak."""
     token = secrets.token_urlsafe(32)
     user.api_token_hash = _token_digest(token)
-    session.flush()
+    end_sessions(session, user)
     return token
 
 
@@ -534,9 +570,10 @@ class Agent:
     id: int
     username: str
     role: str
+    session_generation: int = 0
 
 
-_AGENT_COLUMNS = (User.id, User.username, User.role)
+_AGENT_COLUMNS = (User.id, User.username, User.role, User.session_generation)
 
 
 def agent_for_token(connection: Connection, token: str) -> Agent | None:
@@ -548,3 +585,40 @@ def agent_for_token(connection: Connection, token: str) -> Agent | None:
 def agent_by_id(connection: Connection, user_id: int) -> Agent | None:
     row = connection.execute(select(*_AGENT_COLUMNS).where(User.id == user_id)).first()
     return Agent(*row) if row else None
+
+
+# --- counters shared by every worker (rate limits, failed logins) -------------------------------
+
+_HIT = text(
+    "INSERT INTO rate_counters (key, window_end, count) VALUES (:key, :window_end, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN rate_counters.window_end = excluded.window_end THEN rate_counters.count + 1 ELSE 1 END, "
+    "window_end = excluded.window_end "
+    "RETURNING count"
+)
+
+
+def window_end(now: float, window: int) -> int:
+    """The end of the fixed window that ``now`` falls in (Unix seconds)."""
+    return (int(now) // window + 1) * window
+
+
+def hit_counter(connection: Connection, key: str, *, window: int, now: float) -> int:
+    """Count one more event for ``key`` in the current window; returns the count so far. One
+    statement (an upsert), so concurrent workers never lose a hit."""
+    count = connection.execute(_HIT, {"key": key[:255], "window_end": window_end(now, window)}).scalar_one()
+    if secrets.randbelow(100) == 0:  # now and then, forget finished windows
+        connection.execute(delete(RateCounter).where(RateCounter.window_end < int(now)))
+    return int(count)
+
+
+def read_counter(connection: Connection, key: str, *, window: int, now: float) -> int:
+    """The count for ``key`` in the current window, without counting."""
+    value = connection.scalar(
+        select(RateCounter.count).where(RateCounter.key == key[:255], RateCounter.window_end == window_end(now, window))
+    )
+    return int(value or 0)
+
+
+def reset_counter(connection: Connection, key: str) -> None:
+    connection.execute(delete(RateCounter).where(RateCounter.key == key[:255]))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -19,7 +19,15 @@ from ..store import Case, CaseStatus, Message, repo
 from .api import REGISTER_COLUMNS, approve_reply, register_rows, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
-from .security import check_csrf, console_login_required, current_user
+from .security import (
+    attempt_login,
+    check_csrf,
+    console_login_required,
+    current_user,
+    end_session,
+    safe_next,
+    start_session,
+)
 
 bp = Blueprint("console", __name__)
 DUE_SOON_DAYS = 7
@@ -63,26 +71,19 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         check_csrf(request.form.get("csrf_token"))
-        user = repo.authenticate(get_db(), request.form.get("username", ""), request.form.get("password", ""))
+        user = attempt_login(request.form.get("username", ""), request.form.get("password", ""))
         if user is None:
             error = "bad_login"
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session id after login (no fixation)
-            session["user_id"] = user.id
-            if lang:
-                session["lang"] = lang
-            repo.audit(get_db(), user.username, "login")
-            get_db().commit()
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".queue"))
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for(".queue"))
     return render_template("login.html", error=error), 401 if error else 200
 
 
 @bp.post("/logout")
 @console_login_required
 def logout():  # type: ignore[no-untyped-def]
-    session.clear()
+    end_session()
     return redirect(url_for(".login"))
 
 
