@@ -36,6 +36,7 @@ class ImapAccount:
     starttls: bool
     folders: tuple[str, ...] = ("INBOX",)
     address: str = ""
+    ca_file: str = ""  # PEM bundle to verify the server's certificate with; empty: the system's CAs
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ def _imap_accounts(environ: Mapping[str, str]) -> tuple[ImapAccount, ...]:
         use_ssl = _bool(environ, prefix + "SSL", True)
         port = _int(environ, prefix + "PORT", 993 if use_ssl else 143, low=1, high=65535)
         folders = tuple(f.strip() for f in environ.get(prefix + "FOLDERS", "INBOX").split(",") if f.strip())
+        ca_file = environ.get(prefix + "CA_FILE", "")
+        if ca_file and not Path(ca_file).is_file():
+            raise ConfigError(f"{prefix}CA_FILE: {ca_file!r} is not a readable file")
         accounts.append(
             ImapAccount(
                 name=name,
@@ -155,6 +159,7 @@ def _imap_accounts(environ: Mapping[str, str]) -> tuple[ImapAccount, ...]:
                 starttls=_bool(environ, prefix + "STARTTLS", not use_ssl),
                 folders=folders or ("INBOX",),
                 address=environ.get(prefix + "ADDRESS", user),
+                ca_file=ca_file,
             )
         )
     return tuple(accounts)
