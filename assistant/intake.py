@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from .mime import MessageParseError, ParsedMessage, parse_message
 from .store import Message, MessageStatus, repo
-from .store.identity import content_key
 
 log = logging.getLogger("assistant.intake")
 UNREADABLE_SUBJECT = "(unreadable message)"
@@ -25,14 +24,7 @@ def new_message(parsed: ParsedMessage, mailbox: str, received_at: datetime | Non
     attachments = [a.to_dict() for a in parsed.attachments]
     return repo.NewMessage(
         content_sha256=parsed.content_sha256,
-        content_key=content_key(
-            message_id=parsed.message_id,
-            from_addr=parsed.from_addr,
-            date_header=parsed.date,
-            subject=parsed.subject,
-            body_text=parsed.body_text,
-            attachment_hashes=[a["sha256"] for a in attachments],
-        ),
+        content_key=parsed.content_key,
         # cut to the columns' sizes: PostgreSQL refuses longer strings (a spammer's From is unbounded)
         message_id=parsed.message_id[:998] if parsed.message_id else None,
         subject=parsed.subject,

@@ -85,6 +85,7 @@ class ParsedMessage:
     content_sha256: str
     size: int
     defects: tuple[str, ...] = field(default_factory=tuple)
+    content_key: str = ""  # what makes two copies the same message (``identity_key``)
 
     @property
     def has_id_document(self) -> bool:
@@ -299,4 +300,24 @@ def _parsed(msg: EmailMessage, raw: bytes) -> ParsedMessage:
         content_sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
         defects=tuple(type(d).__name__ for d in getattr(msg, "defects", [])),
+        content_key=identity_key(msg, raw),
     )
+
+
+# Headers that make a message what it is; trace headers (Received, Delivered-To, Return-Path,
+# DKIM and spam verdicts...) differ between the copies that reached each mailbox and are left out.
+IDENTITY_HEADERS = ("message-id", "from", "to", "cc", "date", "subject", "content-type", "content-transfer-encoding")
+
+
+def identity_key(msg: Message, raw: bytes) -> str:
+    """SHA-256 of the identity headers and the body bytes: the same message delivered to two
+    mailboxes has one key; a reused Message-ID with other content (RFC 5322 §3.6.4 wants IDs
+    unique, senders do not always comply) has another."""
+    digest = hashlib.sha256()
+    for key, value in msg.raw_items():
+        if key.lower() in IDENTITY_HEADERS:
+            unfolded = re.sub(r"\s+", " ", str(value)).strip()
+            digest.update(f"{key.lower()}:{unfolded}\n".encode("utf-8", "surrogateescape"))
+    _, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    digest.update(b"\n\n" + body.rstrip())
+    return digest.hexdigest()

@@ -11,6 +11,8 @@ import pytest
 import schemathesis
 from conftest import _new_postgres_database
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from webapp import make_app, seed
 
@@ -39,17 +41,25 @@ def operations(app):
 
 
 def test_no_request_makes_a_server_error(fuzz_app):
-    """Each documented operation gets FUZZ_EXAMPLES generated requests (bodies, paths, queries), as admin."""
+    """Each documented operation gets FUZZ_EXAMPLES requests that fit the document and as many that
+    break it on purpose (negative mode: wrong types, missing fields, bad path ids), as admin."""
     app, tokens = fuzz_app
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     checked = []
     for operation in operations(app):
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        @given(case=operation.as_strategy())
-        def fuzz(case):  # type: ignore[no-untyped-def]
-            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            @settings(
+                max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def fuzz(case):  # type: ignore[no-untyped-def]
+                case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
-        fuzz()  # hypothesis shrinks a failure and raises it with the request that caused it
-        checked.append(f"{operation.method.upper()} {operation.path}")
-    assert len(checked) >= 13, checked
+            try:
+                fuzz()  # hypothesis shrinks a failure and raises it with the request that caused it
+            except Unsatisfiable:  # nothing in this operation can be made invalid (no body, no parameter)
+                assert mode == GenerationMode.NEGATIVE, operation.path
+                continue
+            checked.append(f"{operation.method.upper()} {operation.path} {mode.value}")
+    assert len(checked) >= 20, checked

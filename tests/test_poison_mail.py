@@ -226,3 +226,21 @@ def test_retry_requeues_a_message_once_it_parses(factory, tmp_path):
         assert message.status == MessageStatus.NEW and message.subject.startswith("Rectificación")
         assert message.raw is None
     assert Pipeline(factory).classify_pending() == 1
+
+
+def test_identity_ignores_trace_headers_and_line_endings_but_not_content():
+    """The class behind item 14: what counts as 'the same message'."""
+    from assistant.mime import parse_message
+
+    first = raw("reused_message_id_first.eml")
+    key = parse_message(first).content_key
+    traced = b"Received: from mx2 by mx1; Tue, 10 Mar 2026 10:00:09 +0100\r\nX-Spam-Score: 0.1\r\n" + first
+    assert parse_message(traced).content_key == key
+    assert parse_message(first.replace(b"\r\n", b"\n")).content_key == key
+    for changed in (
+        first.replace(b"publicidad.", b"publicidad!"),  # the body
+        first.replace(b"Subject: Baja publicidad", b"Subject: Baja"),
+        first.replace(b"Date: Tue, 10 Mar", b"Date: Wed, 11 Mar"),
+        first.replace(b"\r\n\r\n", b"\r\nContent-Type: text/plain; charset=iso-8859-2\r\n\r\n", 1),
+    ):
+        assert parse_message(changed).content_key != key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines would open every worker's log
 BASELINE = "0001"  # the schema the code made before Alembic (it kept a schema_info table)
 
 

@@ -1,9 +1,12 @@
-"""What makes two stored messages the same message (RFC 5322 §3.6.4 asks Message-IDs to be unique;
-real senders reuse them, so the ID alone does not decide).
+"""Keys for what makes two stored messages the same message (RFC 5322 §3.6.4 asks Message-IDs to
+be unique; real senders reuse them, so the ID alone does not decide).
 
-Same bytes, or same Message-ID *and* same content (the copy that reached both mailboxes differs
-only in its trace headers), is one message. Same Message-ID with other content is another message,
-stored and flagged (``Message.id_conflict``).
+Same bytes, or same identity headers and body (``assistant.mime.identity_key``: the copy that
+reached both mailboxes differs only in its trace headers), is one message. Same Message-ID with
+other content is another message, stored and flagged (``Message.id_conflict``).
+
+Rows stored before migration 0002 kept no raw bytes: their key is ``stored_content_key``, from
+the parsed columns. A byte-identical copy still matches them by ``content_sha256``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 
-def content_key(
+def stored_content_key(
     *,
     message_id: str | None,
     from_addr: str,
@@ -23,9 +26,9 @@ def content_key(
     body_text: str | None,
     attachment_hashes: Iterable[str],
 ) -> str:
-    """A SHA-256 over what a reader sees of a message, trace headers left out.
+    """A SHA-256 over the parsed columns of a message stored before raw-based keys existed.
 
-    >>> len(content_key(message_id="<a@b>", from_addr="a@b.es", date_header=None, subject="s",
+    >>> len(stored_content_key(message_id="<a@b>", from_addr="a@b.es", date_header=None, subject="s",
     ...                 body_text="b", attachment_hashes=[]))
     64
     """

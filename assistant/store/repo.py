@@ -486,7 +486,7 @@ def purge_old_bodies(session: Session, older_than_days: int) -> int:
     result = session.execute(
         update(Message)
         .where(Message.received_at < cutoff, Message.body_purged_at.is_(None))
-        .values(body_text=None, body_html=None, body_purged_at=utcnow())
+        .values(body_text=None, body_html=None, raw=None, body_purged_at=utcnow())
     )
     return result.rowcount or 0
 

@@ -13,7 +13,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from alembic import op
 
-from assistant.store.identity import content_key, raw_key
+from assistant.store.identity import raw_key, stored_content_key
 
 revision = "0002"
 down_revision = "0001"
@@ -44,7 +44,7 @@ def _backfill_content_keys() -> None:
             date = row["date_header"]
             if date is not None:
                 date = date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
-            key = content_key(
+            key = stored_content_key(
                 message_id=row["message_id"],
                 from_addr=row["from_addr"],
                 date_header=date,
