@@ -64,7 +64,7 @@ def test_a_poison_date_does_not_block_the_batch_cli(engine, tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "2 classified" in result.stdout
+    assert "2 classified, 0 quarantined" in result.stdout
     factory = session_factory(engine)
     stored = messages(factory)
     with factory() as session:
