@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_USER ?= demo
-DEMO_PASSWORD ?= demo-password
+DEMO_PASSWORD ?= caser-lantern-harbour
 
 TRANSLATIONS := assistant/web/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))

@@ -4,6 +4,7 @@ Commands:
   db upgrade              create or migrate the tables in DATABASE_URL
   users add NAME          create a console/API user (--role agent|admin, --token)
   users token NAME        issue a new API token for a user; the old one stops working
+  users password NAME     set a user's password (asked for); the user's console sessions end
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
   train                   retrain the rights classifier from corpus/messages.jsonl
   eval [--split test]     per-label, per-language scores of the shipped classifier
@@ -25,8 +26,8 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from .store import make_engine, upgrade
 
     config = load_config()
-    version = upgrade(make_engine(config.database_url))
-    print(f"database schema at version {version}")
+    revision = upgrade(make_engine(config.database_url))
+    print(f"database schema at revision {revision} (Alembic head)")
     return 0
 
 
@@ -74,6 +75,29 @@ def _cmd_users_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_password(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .store import User, check_schema, make_engine, repo, session_factory, transaction
+
+    engine = make_engine(load_config().database_url)
+    check_schema(engine)
+    password = args.password or getpass.getpass(f"new password for {args.username}: ")
+    try:
+        with transaction(session_factory(engine)) as session:
+            user = session.scalar(select(User).where(User.username == args.username))
+            if user is None:
+                print(f"error: no user {args.username!r}", file=sys.stderr)
+                return 2
+            repo.set_password(session, user, password)
+            repo.audit(session, "cli", "password_changed", username=args.username)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"password of {args.username!r} changed; their console sessions have ended")
+    return 0
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -117,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = users.add_parser("token", help="issue a new API token for a user (the old one stops working)")
     rotate.add_argument("username")
     rotate.set_defaults(func=_cmd_users_token)
+    change = users.add_parser("password", help="set a user's password (asks for it); ends their console sessions")
+    change.add_argument("username")
+    change.add_argument("--password", help="for scripts; prefer the prompt")
+    change.set_defaults(func=_cmd_users_password)
 
     classify = sub.add_parser("classify", help="print the Analysis of a message file (or - for stdin) as JSON")
     classify.add_argument("file")

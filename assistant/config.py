@@ -36,6 +36,7 @@ class ImapAccount:
     starttls: bool
     folders: tuple[str, ...] = ("INBOX",)
     address: str = ""
+    ca_file: str = ""  # PEM bundle to verify the server's certificate with; empty: the system's CAs
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ class Config:
     body_retention_days: int = 365
     chat_rate_limit_per_minute: int = 20
     max_request_bytes: int = 2 * 1024 * 1024
+    # console sessions: ended after this long without a request, and this long after login whatever happens
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # failed logins allowed per user name and per client address in a window, before 429 + Retry-After
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    # proxies in front that set X-Forwarded-For/-Proto/-Host (0: the client connects directly)
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -135,6 +145,9 @@ def _imap_accounts(environ: Mapping[str, str]) -> tuple[ImapAccount, ...]:
         use_ssl = _bool(environ, prefix + "SSL", True)
         port = _int(environ, prefix + "PORT", 993 if use_ssl else 143, low=1, high=65535)
         folders = tuple(f.strip() for f in environ.get(prefix + "FOLDERS", "INBOX").split(",") if f.strip())
+        ca_file = environ.get(prefix + "CA_FILE", "")
+        if ca_file and not Path(ca_file).is_file():
+            raise ConfigError(f"{prefix}CA_FILE: {ca_file!r} is not a readable file")
         accounts.append(
             ImapAccount(
                 name=name,
@@ -146,6 +159,7 @@ def _imap_accounts(environ: Mapping[str, str]) -> tuple[ImapAccount, ...]:
                 starttls=_bool(environ, prefix + "STARTTLS", not use_ssl),
                 folders=folders or ("INBOX",),
                 address=environ.get(prefix + "ADDRESS", user),
+                ca_file=ca_file,
             )
         )
     return tuple(accounts)
@@ -185,4 +199,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         body_retention_days=_int(environ, "BODY_RETENTION_DAYS", 365, low=1, high=36500),
         chat_rate_limit_per_minute=_int(environ, "CHAT_RATE_LIMIT_PER_MINUTE", 20, low=1, high=100000),
         max_request_bytes=_int(environ, "MAX_REQUEST_BYTES", 2 * 1024 * 1024, low=1024, high=100 * 1024 * 1024),
+        session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30, low=1, high=24 * 60),
+        session_max_hours=_int(environ, "SESSION_MAX_HOURS", 12, low=1, high=30 * 24),
+        login_failures_per_account=_int(environ, "LOGIN_FAILURES_PER_ACCOUNT", 5, low=1, high=100000),
+        login_failures_per_address=_int(environ, "LOGIN_FAILURES_PER_ADDRESS", 20, low=1, high=100000),
+        login_window_minutes=_int(environ, "LOGIN_WINDOW_MINUTES", 15, low=1, high=24 * 60),
+        trusted_proxies=_int(environ, "TRUSTED_PROXIES", 0, low=0, high=5),
     )

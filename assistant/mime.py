@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -37,6 +38,10 @@ ID_DOCUMENT_NAME = re.compile(
 )
 ID_DOCUMENT_TYPES = ("image/", "application/pdf")
 # "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:" ... as mail clients prefix a thread's subject.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+LONE_HIGH = re.compile(r"[\ud800-\udc7f\udd00-\udfff]")  # not a surrogateescape'd byte (U+DC80..U+DCFF)
+# A Date header outside these years is a typo or a probe (year 9999 overflows the deadline arithmetic).
+SANE_YEARS = range(1990, 2101)
 THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -82,6 +87,7 @@ class ParsedMessage:
     content_sha256: str
     size: int
     defects: tuple[str, ...] = field(default_factory=tuple)
+    content_key: str = ""  # what makes two copies the same message (``identity_key``)
 
     @property
     def has_id_document(self) -> bool:
@@ -99,28 +105,60 @@ def _clean_header(value: Any) -> str:
     return _no_nul(re.sub(r"[\r\n\t]+", " ", text)).strip()
 
 
+def _raw_header(msg: Message, name: str) -> str:
+    """The header as sent, RFC 2047 words decoded, for values the modern policy's parser chokes on
+    (``From: "`` raises IndexError deep inside it)."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            try:
+                return _clean_header(str(make_header(decode_header(str(value)))))
+            except Exception:
+                return _clean_header(str(value))
+    return ""
+
+
 def _header(msg: Message, name: str) -> str:
     try:
-        return _clean_header(msg.get(name))
+        text = _clean_header(msg.get(name))
     except Exception:
-        raw = msg.get_all(name, failobj=[None])[0] if hasattr(msg, "get_all") else None
-        return _clean_header(raw)
+        return _raw_header(msg, name)
+    if "\ufffd" in text:  # 8-bit bytes in a header (RFC 6532 allows UTF-8; others send Latin-1): decode them
+        return _raw_header(msg, name) or text
+    return text
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     try:
         header = msg.get(name)
-        if header is not None and hasattr(header, "addresses"):
-            return [(a.display_name or "", a.addr_spec or "") for a in header.addresses if isinstance(a, Address)]
+        if header is not None and hasattr(header, "addresses") and "\ufffd" not in str(header):
+            return [
+                (_clean_header(a.display_name or ""), _clean_header(a.addr_spec or ""))
+                for a in header.addresses
+                if isinstance(a, Address)
+            ]
     except Exception:
         pass
-    raw = [_clean_header(v) for v in (msg.get_all(name) or [])]
-    return [(n, a) for n, a in getaddresses(raw) if a]
+    return [(_clean_header(n), _clean_header(a)) for n, a in getaddresses([_raw_header(msg, name)]) if a]
+
+
+def _storable(text: str) -> str:
+    """Bytes the parser could not decode come back as lone surrogates (surrogateescape): decode them
+    as UTF-8, else Windows-1252, so the text can be stored (psycopg refuses to encode surrogates)."""
+    if not SURROGATE.search(text):
+        return text
+    raw = text.encode("utf-8", "surrogateescape") if not LONE_HIGH.search(text) else text.encode("utf-8", "replace")
+    for charset in ("utf-8", "windows-1252"):
+        try:
+            return raw.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
 
 
 def _no_nul(text: str) -> str:
-    """NUL and other C0 controls except tab/newline: PostgreSQL text refuses NUL, and none is ever meaningful."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    """NUL and other C0 controls except tab/newline: PostgreSQL text refuses NUL, and none is ever
+    meaningful; undecodable bytes (lone surrogates) are decoded once more (``_storable``)."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", _storable(text))
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
@@ -150,7 +188,7 @@ def _date(msg: Message) -> datetime | None:
         parsed = parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
         return None
-    if parsed is None:
+    if parsed is None or parsed.year not in SANE_YEARS:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -220,6 +258,15 @@ def parse_message(raw: bytes) -> ParsedMessage:
         msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(bytes(raw))  # type: ignore[assignment]
     except Exception as exc:  # the parser is lenient; this is truly unreadable input
         raise MessageParseError(f"unreadable message: {type(exc).__name__}") from None
+    try:
+        return _parsed(msg, bytes(raw))
+    except MessageParseError:
+        raise
+    except Exception as exc:  # whatever the stdlib trips on, callers see one exception type
+        raise MessageParseError(f"unreadable headers or structure: {type(exc).__name__}") from None
+
+
+def _parsed(msg: EmailMessage, raw: bytes) -> ParsedMessage:
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[Attachment] = []
@@ -228,7 +275,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         _walk(msg, texts, htmls, attachments, inner)
     except Exception as exc:
         raise MessageParseError(f"malformed MIME structure: {type(exc).__name__}") from None
-    if not any(msg.get(h) for h in ("From", "Subject", "Date", "Message-ID", "To")):
+    if not any(_header(msg, h) for h in ("From", "Subject", "Date", "Message-ID", "To")):
         raise MessageParseError("no headers: not an RFC 822 message")
     body_text = "\n\n".join(_no_nul(t).strip() for t in texts if t.strip())
     if not body_text and htmls:
@@ -255,4 +302,24 @@ def parse_message(raw: bytes) -> ParsedMessage:
         content_sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
         defects=tuple(type(d).__name__ for d in getattr(msg, "defects", [])),
+        content_key=identity_key(msg, raw),
     )
+
+
+# Headers that make a message what it is; trace headers (Received, Delivered-To, Return-Path,
+# DKIM and spam verdicts...) differ between the copies that reached each mailbox and are left out.
+IDENTITY_HEADERS = ("message-id", "from", "to", "cc", "date", "subject", "content-type", "content-transfer-encoding")
+
+
+def identity_key(msg: Message, raw: bytes) -> str:
+    """SHA-256 of the identity headers and the body bytes: the same message delivered to two
+    mailboxes has one key; a reused Message-ID with other content (RFC 5322 §3.6.4 wants IDs
+    unique, senders do not always comply) has another."""
+    digest = hashlib.sha256()
+    for key, value in msg.raw_items():
+        if key.lower() in IDENTITY_HEADERS:
+            unfolded = re.sub(r"\s+", " ", str(value)).strip()
+            digest.update(f"{key.lower()}:{unfolded}\n".encode("utf-8", "surrogateescape"))
+    _, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    digest.update(b"\n\n" + body.rstrip())
+    return digest.hexdigest()

@@ -172,7 +172,7 @@ def main() -> int:
     engine = make_engine(url)
     upgrade(engine)
     with transaction(session_factory(engine)) as session:
-        token = repo.issue_api_token(session, repo.create_user(session, "bench", "bench-password"))
+        token = repo.issue_api_token(session, repo.create_user(session, "bench", "quiet-orchard-compass-91"))
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "CHAT_RATE_LIMIT_PER_MINUTE": "100000"}
     s = args.seconds
     with gunicorn("assistant.web:create_app()", env) as base:

@@ -58,7 +58,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
     print(
         f"imported {args.path}: {result['read']} read, {result['stored']} stored, "
-        f"{result['classified']} classified (already stored messages are not duplicated)"
+        f"{result['classified']} classified, {result['quarantined']} quarantined (read them at /quarantine; "
+        "already stored messages are not duplicated)"
     )
     return 0
 

@@ -74,9 +74,13 @@ class Mailbox:
     def connect(self) -> Mailbox:
         def do() -> None:
             account = self.account
-            client = IMAPClient(account.host, port=account.port, ssl=account.ssl, timeout=self.timeout)
+            # Certificate and host name always verified (RFC 8314 §4.2); a private CA via IMAP_CA_FILE.
+            context = ssl.create_default_context(cafile=account.ca_file or None)
+            client = IMAPClient(
+                account.host, port=account.port, ssl=account.ssl, ssl_context=context, timeout=self.timeout
+            )
             if account.starttls and not account.ssl:
-                client.starttls(ssl.create_default_context())
+                client.starttls(context)  # fails, never falls back to plain text, without STARTTLS
             client.login(account.user, account.password)
             self.client = client
             self.capabilities = frozenset(client.capabilities())

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from assistant.store import transaction
+from assistant.store import MessageStatus, repo, transaction
 
 from .errors import UnknownSource
 from .pipeline import Pipeline
@@ -66,6 +66,8 @@ def import_path(
 ) -> dict[str, int]:
     """Store and classify every message of ``path``; importing twice stores nothing twice."""
     total, messages = read_source(path)
+    with factory() as session:
+        quarantined_before = repo.message_counts(session).get(MessageStatus.QUARANTINED, 0)
     stored = 0
     with tqdm(total=total, unit="msg", desc="storing", disable=not progress) as bar:
         for batch in chunks(messages, COMMIT_EVERY):
@@ -79,4 +81,6 @@ def import_path(
         while done := pipeline.classify_pending(limit=200):
             classified += done
             bar.update(done)
-    return {"read": total, "stored": stored, "classified": classified}
+    with factory() as session:
+        quarantined = repo.message_counts(session).get(MessageStatus.QUARANTINED, 0) - quarantined_before
+    return {"read": total, "stored": stored, "classified": classified, "quarantined": quarantined}

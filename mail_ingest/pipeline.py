@@ -7,12 +7,11 @@ case, suggest a reply). A crash between them loses nothing: unclassified message
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.deadlines import deadline
-from assistant.mime import MessageParseError, ParsedMessage, parse_message
+from assistant.intake import parse_or_quarantine, quarantine_record
 from assistant.nlp.analyze import Analyzer, get_analyzer
 from assistant.store import Case, Classification, Message, MessageLocation, MessageStatus, repo, transaction
 
@@ -39,39 +38,12 @@ class Location:
     uid: int
 
 
-MAX_KEPT_ATTACHMENT = 10 * 1024 * 1024
-
-
 def received_on(moment: datetime) -> date:
     return moment.astimezone(MADRID).date()
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _new_message(parsed: ParsedMessage, mailbox: str, received_at: datetime | None) -> repo.NewMessage:
-    return repo.NewMessage(
-        content_sha256=parsed.content_sha256,
-        message_id=parsed.message_id,
-        subject=parsed.subject,
-        from_addr=parsed.from_addr,
-        from_name=parsed.from_name,
-        to_addrs=list(parsed.to_addrs) + list(parsed.cc_addrs),
-        in_reply_to=parsed.in_reply_to,
-        references=list(parsed.references),
-        date_header=parsed.date,
-        # IMAP INTERNALDATE when we have it; for an imported backlog the sender's Date header.
-        received_at=received_at or parsed.date or datetime.now(UTC),
-        body_text=parsed.body_text,
-        body_html=parsed.body_html,
-        attachments=[a.to_dict() for a in parsed.attachments],
-        # kept so the agent can open the ID document; larger files stay in the mailbox only
-        attachment_data=[a.data if a.size <= MAX_KEPT_ATTACHMENT else None for a in parsed.attachments],
-        has_id_document=parsed.has_id_document,
-        size=parsed.size,
-        mailbox=mailbox,
-    )
 
 
 class Pipeline:
@@ -93,14 +65,14 @@ class Pipeline:
         """Save one raw message (or its quarantine record) and where it sits; never raises for bad input."""
         try:
             with session.begin_nested():
-                new = self._parse_or_quarantine(raw, mailbox, received_at)
+                new = parse_or_quarantine(raw, mailbox, received_at)
                 message, created = self._save_and_locate(session, new, location)
                 if not created:
                     self._refresh_case_mailboxes(session, message)
         except Exception as exc:  # a database or parser bug must not block the other messages
             log.exception("storing failed for a message; quarantined")
             with session.begin_nested():
-                record = self._quarantine_record(raw, mailbox, received_at, f"store failed: {type(exc).__name__}")
+                record = quarantine_record(raw, mailbox, received_at, f"store failed: {type(exc).__name__}")
                 message, _ = self._save_and_locate(session, record, location)
         log.debug("stored %s (%s)", message_ref(message.message_id, message.content_sha256), message.status)
         return message
@@ -117,7 +89,7 @@ class Pipeline:
     ) -> None:
         """Store a fetched batch (raw, uid, internal date) of one folder: one lookup and one flush for
         the batch; if anything in it fails, each message takes the one-by-one path of ``store``."""
-        news = [self._parse_or_quarantine(raw, mailbox, received_at) for raw, _, received_at in items]
+        news = [parse_or_quarantine(raw, mailbox, received_at) for raw, _, received_at in items]
         try:
             with session.begin_nested():
                 saved = repo.save_messages(session, news)
@@ -149,16 +121,6 @@ class Pipeline:
         self._analyzer_factory()
         get_engine()
 
-    def _parse_or_quarantine(self, raw: bytes, mailbox: str, received_at: datetime | None) -> repo.NewMessage:
-        """The message to store: parsed, or a quarantine record carrying why it could not be."""
-        try:
-            return _new_message(parse_message(raw), mailbox, received_at)
-        except MessageParseError as exc:
-            return self._quarantine_record(raw, mailbox, received_at, str(exc))
-        except Exception as exc:  # a parser bug: keep the message, never block the others
-            log.exception("parsing failed; quarantined")
-            return self._quarantine_record(raw, mailbox, received_at, f"parse failed: {type(exc).__name__}")
-
     @staticmethod
     def _save_and_locate(session: Session, new: repo.NewMessage, location: Location | None) -> tuple[Message, bool]:
         message, created = repo.save_message(session, new)
@@ -174,18 +136,6 @@ class Pipeline:
         return message, created
 
     @staticmethod
-    def _quarantine_record(raw: bytes, mailbox: str, received_at: datetime | None, error: str) -> repo.NewMessage:
-        return repo.NewMessage(
-            content_sha256=hashlib.sha256(raw).hexdigest(),
-            subject="(unreadable message)",
-            size=len(raw),
-            received_at=received_at or datetime.now(UTC),
-            status=MessageStatus.QUARANTINED,
-            error=error,
-            mailbox=mailbox,
-        )
-
-    @staticmethod
     def _refresh_case_mailboxes(session: Session, message: Message) -> None:
         case = session.scalars(select(Case).where(Case.message_pk == message.id)).first()
         if case is not None and case.mailboxes != message.mailboxes:
@@ -194,7 +144,12 @@ class Pipeline:
     # -- classify ----------------------------------------------------------------------------
 
     def classify_pending(self, limit: int = 200, worker: str | None = None) -> int:
-        """Classify stored messages nobody has classified yet; returns how many were done."""
+        """Classify stored messages nobody has classified yet; returns how many were handled.
+
+        The batch is one transaction (one INSERT of classifications, one of audit events). If it
+        fails, each message is retried in its own transaction, and one that fails alone is
+        quarantined, its claim released: a poison message never holds back the others.
+        """
         worker = worker or worker_name()
         with transaction(self.factory) as session:
             repo.release_stale_claims(session, STALE_CLAIM)
@@ -202,31 +157,49 @@ class Pipeline:
         if not claimed:
             return 0
         analyzer = self._analyzer_factory()
-        with transaction(self.factory) as session:
-            messages = list(session.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)))
-            with_case = set(session.scalars(select(Case.message_pk).where(Case.message_pk.in_(claimed))))
-            classified: list[tuple[Message, dict[str, Any]]] = []
-            opened: list[tuple[Case, list[str]]] = []
-            with session.no_autoflush:
-                for message in messages:
-                    outcome = self._classify_one(session, analyzer, message, has_case=message.id in with_case)
-                    if outcome is not None:
-                        classified.append((message, outcome[0]))
-                        if outcome[1] is not None:
-                            opened.append((outcome[1], outcome[0]["labels"]))
-            repo.record_classifications(session, classified)
-            session.flush()  # the cases' ids, for the audit trail
-            repo.audit_many(
-                session, "worker", "case_opened", [(case.id, {"labels": labels}) for case, labels in opened]
-            )
+        try:
+            with transaction(self.factory) as session:
+                self._classify_batch(session, analyzer, claimed)
+        except Exception:
+            log.exception("classifying a batch of %d failed; one by one now", len(claimed))
+            for pk in claimed:
+                self._classify_alone(analyzer, pk)
         return len(claimed)
+
+    def _classify_alone(self, analyzer: Analyzer, pk: int) -> None:
+        """One message in its own failure domain: classified, or quarantined with the reason."""
+        try:
+            with transaction(self.factory) as session:
+                self._classify_batch(session, analyzer, [pk])
+        except Exception as exc:
+            log.exception("classification failed for message %d; quarantined", pk)
+            with transaction(self.factory) as session:
+                message = session.get(Message, pk)
+                if message is not None:
+                    repo.quarantine(session, message, f"classification failed: {type(exc).__name__}: {exc}"[:500])
+
+    def _classify_batch(self, session: Session, analyzer: Analyzer, claimed: list[int]) -> None:
+        messages = list(session.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)))
+        with_case = set(session.scalars(select(Case.message_pk).where(Case.message_pk.in_(claimed))))
+        classified: list[tuple[Message, dict[str, Any]]] = []
+        opened: list[tuple[Case, list[str]]] = []
+        with session.no_autoflush:
+            for message in messages:
+                outcome = self._classify_one(session, analyzer, message, has_case=message.id in with_case)
+                if outcome is not None:
+                    classified.append((message, outcome[0]))
+                    if outcome[1] is not None:
+                        opened.append((outcome[1], outcome[0]["labels"]))
+        repo.record_classifications(session, classified)
+        session.flush()  # the cases' ids, for the audit trail
+        repo.audit_many(session, "worker", "case_opened", [(case.id, {"labels": labels}) for case, labels in opened])
 
     def _classify_one(
         self, session: Session, analyzer: Analyzer, message: Message, *, has_case: bool
     ) -> tuple[dict[str, Any], Case | None] | None:
         """Analyse one claimed message: (the analysis as stored, its case if it opened or updated
-        one), or None when the analysis failed and the message was quarantined. A database failure
-        rolls the batch back, and the claims expire and are retried (nothing is lost)."""
+        one), or None when the analysis failed and the message was quarantined. Any other failure
+        (a date the deadline arithmetic cannot take, the database) is left to ``classify_pending``."""
         try:
             analysis = analyzer.analyze(message.subject or "", message.body_text or "")
         except Exception as exc:

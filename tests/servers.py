@@ -117,11 +117,15 @@ class DovecotServer:
     every process runs as that user (infra-notes §1b).
     """
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(self, users: dict[str, str] | None = None, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate chain, private key) PEM files: IMAPS on ``tls_port``, STARTTLS on
+        ``port``, and no login before TLS (``ssl = required``)."""
         if shutil.which("dovecot") is None and not Path("/usr/sbin/dovecot").exists():
             raise ServerUnavailable("dovecot missing: apt-get install dovecot-imapd (make test does it)")
         self.users = dict(users or DOVECOT_USERS)
         self.port = free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.dir = Path(tempfile.mkdtemp(prefix="dovecot."))
         self.dir.chmod(0o755)
         self.process: subprocess.Popen[bytes] | None = None
@@ -148,6 +152,14 @@ class DovecotServer:
             userdb_args = f"home={d}/mail/%u"
             unprivileged = "service anvil {\n  chroot =\n}\n"
         login_chroot = "" if _is_root() else "  chroot =\n"
+        if self.tls:
+            cert, key = self.tls
+            ssl_settings = (
+                f"ssl = required\nssl_cert = <{cert}\nssl_key = <{key}\nssl_min_protocol = TLSv1.2\n"
+                "disable_plaintext_auth = yes"
+            )
+        else:
+            ssl_settings = "ssl = no\ndisable_plaintext_auth = no"
         (d / "dovecot.conf").write_text(f"""# Dovecot 2.3, throw-away test instance
 protocols = imap
 listen = 127.0.0.1
@@ -155,8 +167,7 @@ base_dir = {d}/run
 state_dir = {d}/state
 instance_name = dovecot-test-{self.port}
 log_path = {d}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{ssl_settings}
 auth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:{d}/mail/%u
@@ -176,7 +187,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
   }}
 }}
 {unprivileged}
@@ -206,6 +218,8 @@ protocol imap {{
         )
         try:
             wait_for_port(self.port)
+            if self.tls_port:
+                wait_for_port(self.tls_port)
         except ServerUnavailable:
             log = (self.dir / "dovecot.log").read_text() if (self.dir / "dovecot.log").exists() else ""
             raise ServerUnavailable(f"dovecot did not start: {log[-800:]}") from None

@@ -149,7 +149,7 @@ def test_users_passwords_and_tokens(engine):
         assert repo.agent_for_token(connection, "forged") is None
         assert repo.agent_by_id(connection, agent.id) == agent
     with pytest.raises(ValueError, match="role"), transaction(factory) as s:
-        repo.create_user(s, "bob", "long enough", role="root")
+        repo.create_user(s, "bob", "long enough for us", role="root")
 
 
 def test_old_bodies_are_purged(engine):
@@ -220,7 +220,7 @@ def test_users_token_command_replaces_the_token(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     assert main(["db", "upgrade"]) == 0
-    assert main(["users", "add", "eva", "--password", "long enough", "--token"]) == 0
+    assert main(["users", "add", "eva", "--password", "long enough for us", "--token"]) == 0
     engine = make_engine(url)
     with engine.connect() as connection:
         first = connection.scalar(select(User.api_token_hash).where(User.username == "eva"))

@@ -151,6 +151,8 @@ def test_chat_is_public_cors_limited_and_rate_limited(seeded):
         "/api/v1/chat", headers={"Origin": "http://widget.example", "Access-Control-Request-Method": "POST"}
     )
     assert preflight.status_code == 204
+    third = client.post("/api/v1/chat", json={"question": "¿Quién es el DPO?"})
+    assert third.status_code == 200, "a CORS preflight is not a question: it is not counted"
     limited = client.post("/api/v1/chat", json={"question": "¿Quién es el DPO?"})
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
     check_against_spec("/api/v1/chat", "post", limited)

@@ -6,6 +6,7 @@ import html
 import re
 
 from sqlalchemy import func, select
+from webapp import PASSWORDS
 
 from assistant.store import AuditEvent, Case, OutboxItem, session_factory
 
@@ -17,7 +18,7 @@ def test_pages_need_a_login(client):
 
 
 def test_login_needs_csrf_and_right_password(client, console):
-    assert client.post("/login", data={"username": "agent", "password": "agent-password"}).status_code == 403
+    assert client.post("/login", data={"username": "agent", "password": PASSWORDS["agent"]}).status_code == 403
     wrong = console.login(password="nope")
     assert wrong.status_code == 401 and "incorrect" in wrong.get_data(as_text=True)
     ok = console.login()

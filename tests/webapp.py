@@ -14,7 +14,7 @@ from mail_ingest.local import import_path
 from mail_ingest.pipeline import Pipeline
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "mailbox"
-PASSWORDS = {"agent": "agent-password", "admin": "admin-password"}
+PASSWORDS = {"agent": "tranquil-harbour-lantern-42", "admin": "granite-meadow-violin-77"}
 
 
 def seed(engine: Engine) -> dict[str, str]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
-
-from .models import SCHEMA_VERSION, Base, SchemaInfo
 
 
 class SchemaMismatch(RuntimeError):
@@ -37,28 +40,53 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def upgrade(engine: Engine) -> int:
-    """Create missing tables and record the schema version; returns the version now in force."""
-    Base.metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        info = session.scalar(select(SchemaInfo).limit(1))
-        if info is None:
-            session.add(SchemaInfo(version=SCHEMA_VERSION))
-        elif info.version > SCHEMA_VERSION:
-            raise SchemaMismatch(f"database schema {info.version} is newer than this code ({SCHEMA_VERSION})")
-        else:
-            info.version = SCHEMA_VERSION
-    return SCHEMA_VERSION
+MIGRATIONS = Path(__file__).parent / "migrations"
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines would open every worker's log
+BASELINE = "0001"  # the schema the code made before Alembic (it kept a schema_info table)
+
+
+def _alembic(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Apply the Alembic migrations up to head; returns the revision now in force.
+
+    A database made before Alembic (it has ``schema_info`` but no ``alembic_version``) is first
+    stamped at the baseline, so its tables and rows are migrated, never re-created.
+    """
+    with engine.begin() as connection:
+        tables = set(inspect(connection).get_table_names())
+        config = _alembic(connection)
+        if "schema_info" in tables and "alembic_version" not in tables:
+            command.stamp(config, BASELINE)
+        command.upgrade(config, "head")
+        revision = current_revision(connection)
+    assert revision is not None
+    return revision
 
 
 def check_schema(engine: Engine) -> None:
     """Fail early with a clear message when the tables are missing or stale."""
-    if not inspect(engine).has_table(SchemaInfo.__tablename__):
-        raise SchemaMismatch("database has no schema; run `python -m assistant db upgrade`")
-    with Session(engine) as session:
-        version = session.scalar(select(SchemaInfo.version).limit(1))
-    if version != SCHEMA_VERSION:
-        raise SchemaMismatch(f"database schema {version} != {SCHEMA_VERSION}; run `python -m assistant db upgrade`")
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+    if revision is None:
+        raise SchemaMismatch("database has no schema (or predates migrations); run `python -m assistant db upgrade`")
+    if revision != head_revision():
+        raise SchemaMismatch(f"database schema {revision} != {head_revision()}; run `python -m assistant db upgrade`")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -23,8 +24,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-SCHEMA_VERSION = 1
 
 
 def utcnow() -> datetime:
@@ -58,7 +57,8 @@ class MessageStatus:
     NEW = "new"
     PROCESSING = "processing"
     CLASSIFIED = "classified"
-    QUARANTINED = "quarantined"
+    QUARANTINED = "quarantined"  # could not be parsed, stored or classified: kept with its raw bytes
+    DISMISSED = "dismissed"  # an agent looked at a quarantined message: not a request
 
 
 class Message(Base):
@@ -67,8 +67,10 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str | None] = mapped_column(String(998), unique=True, index=True)
-    content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # not unique: senders reuse them
+    content_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # of the raw bytes
+    content_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)  # store.identity
+    id_conflict: Mapped[bool] = mapped_column(Boolean, default=False)  # another message has this Message-ID
     subject: Mapped[str] = mapped_column(Text, default="")
     from_addr: Mapped[str] = mapped_column(String(320), default="")
     from_name: Mapped[str] = mapped_column(String(320), default="")
@@ -88,6 +90,8 @@ class Message(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None] = mapped_column()
     body_purged_at: Mapped[datetime | None] = mapped_column()
+    # The bytes as received, kept only while quarantined (an agent must be able to read them).
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     classifications: Mapped[list[Classification]] = relationship(back_populates="message", order_by="Classification.id")
@@ -264,11 +268,17 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="agent")
     api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Console sessions carry the generation they were opened in; raising it ends them all
+    # (logout, password change, token reissue): Flask's signed cookies cannot be revoked alone.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SchemaInfo(Base):
-    __tablename__ = "schema_info"
+class RateCounter(Base):
+    """A fixed-window counter (rate limits, failed logins) shared by every worker through the database."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    window_end: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix seconds
+    count: Mapped[int] = mapped_column(Integer)

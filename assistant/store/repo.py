@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..accounts import check_password, check_username
+from .identity import raw_key
 from .models import (
     AttachmentFile,
     AuditEvent,
@@ -29,6 +31,7 @@ from .models import (
     MessageStatus,
     OutboxItem,
     OutboxStatus,
+    RateCounter,
     Reply,
     ReplyStatus,
     User,
@@ -43,6 +46,7 @@ class NewMessage:
     """What the ingester hands to storage: a parsed message, bodies already sanitised."""
 
     content_sha256: str
+    content_key: str = ""  # store.identity: same key, same message (else derived from the bytes' hash)
     message_id: str | None = None
     subject: str = ""
     from_addr: str = ""
@@ -62,17 +66,28 @@ class NewMessage:
     error: str | None = None
     mailbox: str = ""
     extra_mailboxes: Sequence[str] = field(default_factory=tuple)
+    raw: bytes | None = None  # kept only for quarantined messages
+
+    @property
+    def key(self) -> str:
+        return self.content_key or raw_key(self.content_sha256)
 
 
-def find_duplicate(session: Session, message_id: str | None, content_sha256: str) -> Message | None:
-    """The stored copy of a message, matched by Message-ID or, lacking one, by content hash."""
-    conditions = [Message.content_sha256 == content_sha256]
-    if message_id:
-        conditions.append(Message.message_id == message_id)
-    return session.scalars(select(Message).where(or_(*conditions)).limit(1)).first()
+def find_duplicate(session: Session, new: NewMessage) -> Message | None:
+    """The stored copy of a message: the same bytes, or the same Message-ID and content (store.identity)."""
+    query = select(Message).where(or_(Message.content_sha256 == new.content_sha256, Message.content_key == new.key))
+    return session.scalars(query.limit(1)).first()
 
 
-def _note_mailbox(message: Message, mailbox: str) -> None:
+def _conflicting_ids(session: Session, news: Sequence[NewMessage]) -> set[str]:
+    """Message-IDs of ``news`` already stored (as another message, since duplicates were set aside)."""
+    ids = {n.message_id for n in news if n.message_id}
+    if not ids:
+        return set()
+    return set(session.scalars(select(Message.message_id).where(Message.message_id.in_(ids))))
+
+
+def note_mailbox(message: Message, mailbox: str) -> None:
     if mailbox and mailbox not in message.mailboxes:
         message.mailboxes = [*message.mailboxes, mailbox]  # new list: JSON columns track assignment
 
@@ -81,6 +96,8 @@ def _new_row(new: NewMessage) -> Message:
     return Message(
         message_id=new.message_id,
         content_sha256=new.content_sha256,
+        content_key=new.key,
+        raw=new.raw,
         subject=new.subject,
         from_addr=new.from_addr,
         from_name=new.from_name,
@@ -107,27 +124,32 @@ def save_messages(session: Session, news: Sequence[NewMessage]) -> list[tuple[Me
     When a concurrent writer inserted one of them meanwhile, the unique constraints refuse the
     batch and each message takes the one-by-one path, which resolves the conflict.
     """
-    ids = [n.message_id for n in news if n.message_id]
     hashes = [n.content_sha256 for n in news]
-    known = session.scalars(select(Message).where(or_(Message.message_id.in_(ids), Message.content_sha256.in_(hashes))))
-    by_id: dict[str, Message] = {}
+    keys = [n.key for n in news]
+    same = or_(Message.content_sha256.in_(hashes), Message.content_key.in_(keys))
+    known = session.scalars(select(Message).where(same))
     by_hash: dict[str, Message] = {}
+    by_key: dict[str, Message] = {}
     for message in known:
         by_hash[message.content_sha256] = message
-        if message.message_id:
-            by_id[message.message_id] = message
+        if message.content_key:
+            by_key[message.content_key] = message
+    taken_ids = _conflicting_ids(session, news)
     results: list[tuple[Message, bool]] = []
     created: list[Message] = []
     for new in news:
-        found = (by_id.get(new.message_id) if new.message_id else None) or by_hash.get(new.content_sha256)
+        found = by_hash.get(new.content_sha256) or by_key.get(new.key)
         if found is not None:
-            _note_mailbox(found, new.mailbox)
+            note_mailbox(found, new.mailbox)
             results.append((found, False))
             continue
         message = _new_row(new)
+        if new.message_id and new.message_id in taken_ids:
+            message.id_conflict = True
         by_hash[new.content_sha256] = message
+        by_key[new.key] = message
         if new.message_id:
-            by_id[new.message_id] = message
+            taken_ids.add(new.message_id)
         created.append(message)
         results.append((message, True))
     try:
@@ -142,23 +164,26 @@ def save_messages(session: Session, news: Sequence[NewMessage]) -> list[tuple[Me
 def save_message(session: Session, new: NewMessage) -> tuple[Message, bool]:
     """Store a message once; a copy seen again (other mailbox, other folder) only notes the mailbox.
 
-    Returns ``(message, created)``. Safe against a concurrent insert of the same message:
-    the unique constraints decide, and the loser gets the winner's row.
+    Returns ``(message, created)``. A new message whose Message-ID another message already has is
+    stored too, flagged ``id_conflict`` (RFC 5322 wants IDs unique; senders do not always comply).
+    Safe against a concurrent insert of the same message: the unique constraints decide, and the
+    loser gets the winner's row.
     """
-    existing = find_duplicate(session, new.message_id, new.content_sha256)
+    existing = find_duplicate(session, new)
     if existing is not None:
-        _note_mailbox(existing, new.mailbox)
+        note_mailbox(existing, new.mailbox)
         return existing, False
     message = _new_row(new)
+    message.id_conflict = bool(new.message_id and _conflicting_ids(session, [new]))
     try:
         with session.begin_nested():
             session.add(message)
             session.flush()
     except IntegrityError:
-        existing = find_duplicate(session, new.message_id, new.content_sha256)
+        existing = find_duplicate(session, new)
         if existing is None:
             raise
-        _note_mailbox(existing, new.mailbox)
+        note_mailbox(existing, new.mailbox)
         return existing, False
     return message, True
 
@@ -238,9 +263,48 @@ def release_stale_claims(session: Session, older_than: timedelta) -> int:
 
 
 def quarantine(session: Session, message: Message, error: str) -> None:
-    """Keep the message with its error; it never blocks the others and is never lost."""
+    """Keep the message with its error and release its claim; it never blocks the others and is never lost."""
     message.status = MessageStatus.QUARANTINED
     message.error = error[:2000]
+    message.claimed_by = None
+    message.claimed_at = None
+
+
+def quarantined(session: Session, limit: int = 500) -> list[Message]:
+    """Quarantined messages, newest first, for the console."""
+    query = select(Message).where(Message.status == MessageStatus.QUARANTINED).order_by(Message.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def requeue(session: Session, message: Message) -> None:
+    """Back to the classifier's queue (the console's "retry")."""
+    message.status = MessageStatus.NEW
+    message.error = None
+    message.claimed_by = None
+    message.claimed_at = None
+
+
+def dismiss(session: Session, message: Message, reason: str) -> None:
+    """Out of the quarantine without a case: an agent read it and it is not a request."""
+    message.status = MessageStatus.DISMISSED
+    message.error = reason[:2000]
+    message.claimed_by = None
+    message.claimed_at = None
+
+
+def replace_content(session: Session, message: Message, new: NewMessage) -> None:
+    """A quarantined row takes the content its raw bytes now parse to; the bytes are dropped (minimisation)."""
+    fresh = _new_row(new)
+    for column in (
+        "message_id", "content_key", "subject", "from_addr", "from_name", "to_addrs", "in_reply_to", "references",
+        "date_header", "body_text", "body_html", "attachments", "has_id_document",
+    ):  # fmt: skip
+        setattr(message, column, getattr(fresh, column))
+    message.id_conflict = bool(
+        new.message_id
+        and session.scalar(select(Message.id).where(Message.message_id == new.message_id, Message.id != message.id))
+    )
+    message.raw = None
 
 
 def record_classifications(session: Session, items: Sequence[tuple[Message, dict[str, Any]]]) -> None:
@@ -425,7 +489,7 @@ def purge_old_bodies(session: Session, older_than_days: int) -> int:
     result = session.execute(
         update(Message)
         .where(Message.received_at < cutoff, Message.body_purged_at.is_(None))
-        .values(body_text=None, body_html=None, body_purged_at=utcnow())
+        .values(body_text=None, body_html=None, raw=None, body_purged_at=utcnow())
     )
     old = select(Message.id).where(Message.received_at < cutoff)
     session.execute(delete(AttachmentFile).where(AttachmentFile.message_pk.in_(old)))
@@ -445,28 +509,62 @@ def _token_digest(token: str) -> str:
 
 
 def create_user(session: Session, username: str, password: str, role: str = "agent") -> User:
+    """A new user; the name and password must pass ``assistant.accounts`` (PolicyError otherwise)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
+    check_username(username)
+    check_password(password, username)
     user = User(username=username, password_hash=generate_password_hash(password), role=role)
     session.add(user)
     session.flush()
     return user
 
 
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a password (policy checked) and end the user's console sessions."""
+    check_password(password, user.username)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every console session of ``user`` stops working at its next request (logout, password change...)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.flush()
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check a password against when the user does not exist: same work, same time."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not check_password_hash(user.password_hash, password):
+    """The user if the password is right. An unknown user costs one hash check too, so the
+    answer's timing does not tell which user names exist (issue #13 item 4)."""
+    user = find_user(session, username)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
         return None
     return user
 
 
 def issue_api_token(session: Session, user: User) -> str:
-    """A new API token; only its SHA-256 is stored, so it is shown once."""
+    """A new API token; only its SHA-256 is stored, so it is shown once. The old token and the
+    user's console sessions stop working: a reissue is what one does after a leak."""
     token = secrets.token_urlsafe(32)
     user.api_token_hash = _token_digest(token)
-    session.flush()
+    end_sessions(session, user)
     return token
 
 
@@ -477,9 +575,10 @@ class Agent:
     id: int
     username: str
     role: str
+    session_generation: int = 0
 
 
-_AGENT_COLUMNS = (User.id, User.username, User.role)
+_AGENT_COLUMNS = (User.id, User.username, User.role, User.session_generation)
 
 
 def agent_for_token(connection: Connection, token: str) -> Agent | None:
@@ -491,3 +590,40 @@ def agent_for_token(connection: Connection, token: str) -> Agent | None:
 def agent_by_id(connection: Connection, user_id: int) -> Agent | None:
     row = connection.execute(select(*_AGENT_COLUMNS).where(User.id == user_id)).first()
     return Agent(*row) if row else None
+
+
+# --- counters shared by every worker (rate limits, failed logins) -------------------------------
+
+_HIT = text(
+    "INSERT INTO rate_counters (key, window_end, count) VALUES (:key, :window_end, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN rate_counters.window_end = excluded.window_end THEN rate_counters.count + 1 ELSE 1 END, "
+    "window_end = excluded.window_end "
+    "RETURNING count"
+)
+
+
+def window_end(now: float, window: int) -> int:
+    """The end of the fixed window that ``now`` falls in (Unix seconds)."""
+    return (int(now) // window + 1) * window
+
+
+def hit_counter(connection: Connection, key: str, *, window: int, now: float) -> int:
+    """Count one more event for ``key`` in the current window; returns the count so far. One
+    statement (an upsert), so concurrent workers never lose a hit."""
+    count = connection.execute(_HIT, {"key": key[:255], "window_end": window_end(now, window)}).scalar_one()
+    if secrets.randbelow(100) == 0:  # now and then, forget finished windows
+        connection.execute(delete(RateCounter).where(RateCounter.window_end < int(now)))
+    return int(count)
+
+
+def read_counter(connection: Connection, key: str, *, window: int, now: float) -> int:
+    """The count for ``key`` in the current window, without counting."""
+    value = connection.scalar(
+        select(RateCounter.count).where(RateCounter.key == key[:255], RateCounter.window_end == window_end(now, window))
+    )
+    return int(value or 0)
+
+
+def reset_counter(connection: Connection, key: str) -> None:
+    connection.execute(delete(RateCounter).where(RateCounter.key == key[:255]))

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select, text
 
 from ..cases import extend_deadline, latest_classification, suggested_reply
@@ -19,6 +19,7 @@ from .db import get_db
 from .errors import ApiError
 from .openapi import SPEC
 from .security import api_login_required, current_user, rate_limited
+from .validation import InvalidInput, check_text, load_json, parse_date
 
 bp = Blueprint("api", __name__)
 MAX_TEXT = 200_000
@@ -26,12 +27,26 @@ MAX_QUESTION = 1000
 
 
 def _json_body() -> dict[str, Any]:
+    """The request's JSON object, parsed once with the limits of ``validation.load_json``."""
+    if "json_body" in g:
+        return g.json_body
     if not request.is_json:
         raise ApiError(415, "send application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = load_json(request.get_data(cache=True))
+    except InvalidInput as exc:
+        raise ApiError(400, str(exc)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body is not a JSON object")
+    g.json_body = data
     return data
+
+
+def _date_param(raw: Any, name: str) -> date:
+    try:
+        return parse_date(raw, name)
+    except InvalidInput as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -44,7 +59,10 @@ def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int 
         raise ApiError(422, f"'{key}' is required")
     if len(value) > limit:
         raise ApiError(413, f"'{key}' is longer than {limit} characters")
-    return value
+    try:
+        return check_text(value, f"'{key}'")
+    except InvalidInput as exc:  # already refused by load_json; kept for callers with other sources
+        raise ApiError(422, str(exc)) from None
 
 
 def _message_input() -> tuple[str, str, bool]:
@@ -110,6 +128,8 @@ def case_detail(case: Case) -> dict[str, Any]:
         "body_html": message.body_html,  # body_html is nh3-sanitised
         "attachments": message.attachments,
         "has_id_document": message.has_id_document,
+        # another stored message has this Message-ID with other content (store.identity)
+        "message_id_conflict": message.id_conflict,
     }
     detail["classification"] = (
         {
@@ -175,11 +195,8 @@ def suggest_reply():  # type: ignore[no-untyped-def]
 
     subject, body, has_id = _message_input()
     received = date.today()
-    if request.is_json and (raw := (request.get_json(silent=True) or {}).get("received")):
-        try:
-            received = date.fromisoformat(str(raw))
-        except ValueError:
-            raise ApiError(422, "'received' must be a date (YYYY-MM-DD)") from None
+    if request.is_json and (raw := _json_body().get("received")) is not None:
+        received = _date_param(raw, "received")
     analysis = analyze(subject, body)
     return jsonify(
         compose_reply(ReplyContext.from_analysis(analysis, received=received, has_id_document=has_id)).to_dict()
@@ -209,10 +226,7 @@ def list_cases():  # type: ignore[no-untyped-def]
     args = request.args
     deadline_before = None
     if args.get("deadline_before"):
-        try:
-            deadline_before = date.fromisoformat(args["deadline_before"])
-        except ValueError:
-            raise ApiError(422, "'deadline_before' must be a date (YYYY-MM-DD)") from None
+        deadline_before = _date_param(args["deadline_before"], "deadline_before")
     status = args.get("status") or None
     if status and status not in CaseStatus.ALL:
         raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
@@ -356,13 +370,26 @@ def register_rows() -> list[list[str]]:
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet will not run: OWASP's CSV-injection advice, a leading apostrophe before
+    =, +, -, @, tab or CR (a requester's name comes from a From header anyone can write).
+
+    >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("Ana")
+    ('\'=HYPERLINK("http://x")', 'Ana')
+    """
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 @bp.get("/api/v1/register.csv")
 @api_login_required()
 def register_csv():  # type: ignore[no-untyped-def]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(REGISTER_COLUMNS)
-    writer.writerows(register_rows())
+    writer.writerows([csv_cell(cell) for cell in row] for row in register_rows())
     session = get_db()
     repo.audit(session, current_user().username, "register_exported")
     session.commit()

@@ -40,7 +40,15 @@ from .i18n import (
     status_name,
     yes_no,
 )
-from .security import check_csrf, console_login_required, current_user
+from .security import (
+    attempt_login,
+    check_csrf,
+    console_login_required,
+    current_user,
+    end_session,
+    safe_next,
+    start_session,
+)
 
 bp = Blueprint("console", __name__)
 DUE_SOON_DAYS = 7
@@ -111,19 +119,12 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         check_csrf(request.form.get("csrf_token"))
-        user = repo.authenticate(get_db(), request.form.get("username", ""), request.form.get("password", ""))
+        user = attempt_login(request.form.get("username", ""), request.form.get("password", ""))
         if user is None:
             error = "bad_login"
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session id after login (no fixation)
-            session["user_id"] = user.id
-            if lang:
-                session["lang"] = lang
-            repo.audit(get_db(), user.username, "login")
-            get_db().commit()
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".queue"))
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for(".queue"))
     return render_template("login.html", error=error), 401 if error else 200
 
 
@@ -131,7 +132,7 @@ def login():  # type: ignore[no-untyped-def]
 @console_login_required
 def logout():  # type: ignore[no-untyped-def]
     lang = session.get("lang")
-    session.clear()
+    end_session()
     if lang:
         session["lang"] = lang
     flash(_("You have logged out."), "info")
