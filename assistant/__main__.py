@@ -6,8 +6,11 @@ Commands:
   users token NAME        issue a new API token for a user; the old one stops working
   users password NAME     set a user's password (asked for); the user's console sessions end
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
-  train                   retrain the rights classifier from corpus/messages.jsonl
-  eval [--split test]     per-label, per-language scores of the shipped classifier
+  train [--with-gold]     retrain the rights classifier from corpus/messages.jsonl (plus agents' gold)
+  eval [--split test]     per-label, per-language scores of the classifier (--from-store: agents' gold)
+  model compare|promote|rollback|list
+                          switch to a model trained with gold only if it is no worse
+  chat-report             the chat intents visitors found unanswered or unhelpful
   eval-chat               fact accuracy and no-answer precision/recall of the chat
 """
 
@@ -118,7 +121,13 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-DELEGATED = {"train": "assistant.nlp.train", "eval": "assistant.nlp.evaluate", "eval-chat": "assistant.chat_eval"}
+DELEGATED = {
+    "train": "assistant.nlp.train",
+    "eval": "assistant.nlp.evaluate",
+    "eval-chat": "assistant.chat_eval",
+    "model": "assistant.nlp.promotion",
+    "chat-report": "assistant.feedback",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

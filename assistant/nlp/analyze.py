@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from .entities import Entity, extract_entities, merge_entities
 from .language import SUPPORTED, UNDETERMINED, detect_language
 from .lexicon import LexiconMatcher, Match
 from .model import NEGATION_DAMPING, RightsModel, combine
+from .versions import current_dir
 
 REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 STEM = 5  # prefix stemming: cheap, language-agnostic, tolerant of typos in endings
@@ -241,16 +243,20 @@ def _blank_spans(text: str, spans: list[Removed]) -> str:
 
 
 _analyzer: Analyzer | None = None
+_checked = 0.0
 _lock = threading.Lock()
+PROMOTION_CHECK_SECONDS = 30.0  # how soon a running service and worker follow `model promote`/`rollback`
 
 
 def get_analyzer() -> Analyzer:
-    """The process-wide analyzer, built once (thread-safe)."""
-    global _analyzer
-    if _analyzer is None:
+    """The process-wide analyzer, built once (thread-safe), rebuilt when another model is promoted."""
+    global _analyzer, _checked
+    if _analyzer is None or time.monotonic() - _checked > PROMOTION_CHECK_SECONDS:
         with _lock:
-            if _analyzer is None:
-                _analyzer = Analyzer()
+            wanted = current_dir()
+            if _analyzer is None or (_analyzer.model.directory not in (None, wanted)):
+                _analyzer = Analyzer(RightsModel.load(wanted))
+            _checked = time.monotonic()
     return _analyzer
 
 

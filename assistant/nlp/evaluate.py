@@ -4,6 +4,8 @@
     python -m assistant eval --file PATH.jsonl…  files in the realworld format (id, lang, subject, body, labels),
                                                  scored with the owner's rule (macro-F1 over labels with >= 3 gold)
     python -m assistant eval --by-family         for each family of the corpus: train without it, test on it
+    python -m assistant eval --from-store        the agents' gold in DATABASE_URL (approved or corrected cases),
+                                                 per label, language and month; says so below 20 gold cases
 
 Our own split flatters us (the same hands wrote train and test); the family-out figure and real
 letters are what predict the mailbox. The gap between them is the overfitting left.
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyze import Analyzer, get_analyzer
+from .gold import MIN_GOLD
 from .metrics import multilabel_report
 from .train import load_corpus
 
@@ -40,11 +43,13 @@ def evaluate(split: str = "test") -> dict[str, Any]:
 def score(
     rows: Sequence[dict[str, Any]], predicted: Sequence[Sequence[str]], labels: Sequence[str], min_support: int = 1
 ) -> dict[str, Any]:
-    """The report of ``predicted`` against the rows' labels, overall, per language and per family."""
+    """The report of ``predicted`` against the rows' labels, overall, per language, per family and
+    (for rows with a ``month``, i.e. the agents' gold) per month."""
     gold = [r["labels"] for r in rows]
     report = multilabel_report(gold, predicted, labels, min_support)
     scored = [label for label, m in report["per_label"].items() if m["support"] >= max(1, min_support)]
-    for key in ("lang", "family"):
+    keys = ["lang", "family"] + (["month"] if any(r.get("month") for r in rows) else [])
+    for key in keys:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             groups[row.get(key) or "-"].append(i)
@@ -115,7 +120,27 @@ def evaluate_by_family(epochs: int = 14) -> dict[str, Any]:
     return report
 
 
+def evaluate_store(database_url: str | None = None) -> dict[str, Any]:
+    """The promoted model re-reads the agents' gold messages (masked as stored) and is scored on them."""
+    from .gold import load_gold
+
+    analyzer = get_analyzer()
+    rows = [r for r in load_gold(database_url) if r["body"] is not None]
+    predicted = [analyzer.analyze(r["subject"], r["body"]).labels for r in rows]
+    report = score(rows, predicted, analyzer.labels)
+    report["split"] = "gold from the store"
+    report["model_version"] = analyzer.model.version
+    report["too_few"] = len(rows) < MIN_GOLD
+    return report
+
+
 def print_report(report: dict[str, Any], show_errors: int = 0) -> None:
+    if report.get("too_few"):
+        print(
+            f"{report['split']}: only {report['messages']} gold messages, fewer than {MIN_GOLD}: "
+            "no figures yet (they would be noise). Approve or correct more cases first."
+        )
+        return
     print(f"split {report['split']}: {report['messages']} messages, model {report['model_version']}")
     print(f"{'label':22s} {'prec':>6s} {'rec':>6s} {'F1':>6s} {'n':>5s}")
     for label, m in report["per_label"].items():
@@ -124,7 +149,7 @@ def print_report(report: dict[str, Any], show_errors: int = 0) -> None:
         f"micro-F1 {report['micro_f1']:.3f}   macro-F1 {report['macro_f1']:.3f}   "
         f"exact match {report['exact_match']:.3f}"
     )
-    for key in ("per_language", "per_family"):
+    for key in ("per_language", "per_family", "per_month"):
         groups = report.get(key, {})
         if len(groups) < 2 and key == "per_family":
             continue
@@ -154,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--file", type=Path, nargs="+", help="one or more .jsonl files in the realworld format, scored together"
     )
     source.add_argument("--by-family", action="store_true", help="train without each family, test on it")
+    source.add_argument("--from-store", action="store_true", help="the agents' gold cases in DATABASE_URL")
     parser.add_argument("--errors", type=int, default=0, help="list this many misclassified messages")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -162,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{missing[0]}: no such file")
     if args.file:
         report = evaluate_file(*args.file)
+    elif args.from_store:
+        report = evaluate_store()
     elif args.by_family:
         report = evaluate_by_family()
     else:

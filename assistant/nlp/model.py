@@ -23,6 +23,7 @@ import spacy
 from spacy.language import Language
 
 from .lexicon import Match
+from .versions import current_dir
 
 MODEL_DIR = Path(__file__).parent / "model"
 EVIDENCE_CONFIDENCE = {
@@ -89,19 +90,22 @@ class ModelMeta:
 class RightsModel:
     """The shipped spaCy text categoriser plus its calibration and thresholds."""
 
-    def __init__(self, nlp: Language, meta: ModelMeta) -> None:
+    def __init__(self, nlp: Language, meta: ModelMeta, directory: Path | None = None) -> None:
         self.nlp = nlp
         self.meta = meta
+        self.directory = directory
         self.calibrations = {label: Calibration(*meta.calibration.get(label, (1.0, 0.0))) for label in meta.labels}
 
     @classmethod
-    def load(cls, directory: Path = MODEL_DIR) -> RightsModel:
+    def load(cls, directory: Path | None = None) -> RightsModel:
+        """The model in ``directory``; by default the promoted one (`python -m assistant model promote`)."""
+        directory = directory or current_dir()
         if not (directory / "textcat").exists():
             raise FileNotFoundError(f"no trained model in {directory}; run `python -m assistant train`")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\[W095\]")
             nlp = spacy.load(directory / "textcat")
-        return cls(nlp, ModelMeta.load(directory))
+        return cls(nlp, ModelMeta.load(directory), directory)
 
     @property
     def version(self) -> str:

@@ -1,6 +1,8 @@
 """Train the rights classifier from corpus/messages.jsonl: one command, one seed, same result.
 
     python -m assistant train [--epochs 14] [--seed 0]
+    python -m assistant train --with-gold      the corpus plus the agents' gold (masked), as a new version
+                                               in MODELS_DIR; the service keeps its model until `model promote`
 
 Steps: (1) fit a spaCy multi-label bag-of-words text categoriser on the train split;
 (2) keep the epoch with the best dev macro-F1; (3) on dev only, fit each label's Platt
@@ -203,6 +205,32 @@ def train(
     return meta
 
 
+def train_with_gold(
+    *, epochs: int = 14, seed: int = 0, database_url: str | None = None, verbose: bool = True
+) -> tuple[ModelMeta, Path]:
+    """Train on the corpus plus the gold cases not held out (``gold.held_out``), whose text was masked
+    when stored; write the model to MODELS_DIR/<version>/ and return its meta and directory."""
+    from .gold import load_gold
+    from .versions import models_dir
+
+    gold = [r for r in load_gold(database_url) if r["body"] is not None]
+    learnt = [
+        {"id": r["id"], "lang": r["lang"], "subject": r["subject"], "body": r["body"], "labels": r["labels"]}
+        | {"split": "train", "family": "gold"}
+        for r in gold
+        if r["split"] == "train"
+    ]
+    building = models_dir() / ".training"
+    meta = train(epochs=epochs, seed=seed, out_dir=building, verbose=verbose, rows=[*load_corpus(), *learnt])
+    meta.metrics |= {"gold_trained": len(learnt), "gold_held_out": len(gold) - len(learnt)}
+    meta.save(building)
+    target = models_dir() / meta.version
+    if target.exists():
+        shutil.rmtree(target)
+    building.rename(target)
+    return meta, target
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
@@ -211,7 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--with-gold", action="store_true", help="add the agents' gold from DATABASE_URL; write a new version"
+    )
     args = parser.parse_args(argv)
+    if args.with_gold:
+        meta, directory = train_with_gold(epochs=args.epochs, seed=args.seed)
+        print(f"gold: {meta.metrics['gold_trained']} cases trained on, {meta.metrics['gold_held_out']} held out")
+        print(f"compare it: python -m assistant model compare {meta.version}")
+        return 0
     train(epochs=args.epochs, seed=args.seed)
     return 0
 

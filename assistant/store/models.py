@@ -282,3 +282,44 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     window_end: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix seconds
     count: Mapped[int] = mapped_column(Integer)
+
+
+class GoldLabel(Base):
+    """An agent's word on a case's rights: the labels its message truly asks for (issue #16).
+
+    A row per confirmation or correction, never an overwrite; the newest row of a case is its gold.
+    ``predicted`` and ``model_version`` keep what the classifier said, so agents' changes measure it.
+    The text is kept only with its entities masked, and is purged with the message bodies."""
+
+    __tablename__ = "gold_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    predicted: Mapped[list[Any]] = mapped_column(default=list)
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    source: Mapped[str] = mapped_column(String(16))  # "approve" | "correct"
+    set_by: Mapped[str] = mapped_column(String(128))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    masked_subject: Mapped[str | None] = mapped_column(Text)
+    masked_body: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+
+
+class ChatFeedback(Base):
+    """A visitor's yes/no on a chat answer: what the policy and knowledge base fail to answer.
+
+    No personal data: the question only with its entities masked, and only for the retention period."""
+
+    __tablename__ = "chat_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intent: Mapped[str] = mapped_column(String(128), default="", index=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    masked_question: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -24,8 +24,10 @@ from .models import (
     AuditEvent,
     Case,
     CaseStatus,
+    ChatFeedback,
     Classification,
     FolderCursor,
+    GoldLabel,
     Message,
     MessageLocation,
     MessageStatus,
@@ -484,8 +486,16 @@ def set_cursor(session: Session, account: str, folder: str, *, uidvalidity: int,
 
 
 def purge_old_bodies(session: Session, older_than_days: int) -> int:
-    """Drop message bodies past the retention period (data minimisation, GDPR Art. 5(1)(c)/(e))."""
+    """Drop message bodies past the retention period (data minimisation, GDPR Art. 5(1)(c)/(e)).
+
+    The masked copy a gold label keeps of its message goes with the body: gold outlives it as labels only."""
     cutoff = utcnow() - timedelta(days=older_than_days)
+    old_cases = select(Case.id).join(Message, Case.message_pk == Message.id).where(Message.received_at < cutoff)
+    session.execute(
+        update(GoldLabel)
+        .where(GoldLabel.case_id.in_(old_cases), GoldLabel.masked_body.is_not(None))
+        .values(masked_subject=None, masked_body=None)
+    )
     result = session.execute(
         update(Message)
         .where(Message.received_at < cutoff, Message.body_purged_at.is_(None))
@@ -494,6 +504,56 @@ def purge_old_bodies(session: Session, older_than_days: int) -> int:
     old = select(Message.id).where(Message.received_at < cutoff)
     session.execute(delete(AttachmentFile).where(AttachmentFile.message_pk.in_(old)))
     return result.rowcount or 0
+
+
+GOLD_SOURCES = ("approve", "correct")
+
+
+def set_gold(session: Session, case: Case, labels: Iterable[str], by: str, source: str) -> GoldLabel:
+    """Record an agent's confirmation (``source="approve"``) or correction (``"correct"``) of a case's rights.
+
+    Keeps what the classifier had predicted, with its model version, and the message's text with its
+    entities masked (``assistant.nlp.masking``), so the gold can score and train later models without
+    carrying the requester's personal data. Returns the new row; the newest row of a case is its gold.
+    """
+    from ..nlp.masking import mask
+
+    if source not in GOLD_SOURCES:
+        raise ValueError(f"source must be one of {', '.join(GOLD_SOURCES)}")
+    message = session.get(Message, case.message_pk)
+    classification = session.scalars(
+        select(Classification).where(Classification.message_pk == case.message_pk).order_by(Classification.id.desc())
+    ).first()
+    known = [case.requester_name, case.requester_email, case.id_number, case.policy_number]
+    if message is not None:
+        known += [message.from_name, message.from_addr]
+    body = message.body_text if message is not None else None
+    gold = GoldLabel(
+        case_id=case.id,
+        labels=sorted(set(labels)),
+        predicted=list(classification.labels) if classification else [],
+        model_version=classification.model_version if classification else "",
+        language=case.language or (classification.language if classification else ""),
+        source=source,
+        set_by=by,
+        masked_subject=mask(message.subject or "", known) if message is not None else None,
+        masked_body=mask(body, known) if body is not None else None,
+    )
+    session.add(gold)
+    session.flush()
+    return gold
+
+
+def gold_labels(session: Session) -> list[tuple[GoldLabel, date]]:
+    """Each gold case's newest gold row with the day its message was received, oldest case first."""
+    newest = select(func.max(GoldLabel.id)).group_by(GoldLabel.case_id)
+    query = (
+        select(GoldLabel, Case.received_on)
+        .join(Case, GoldLabel.case_id == Case.id)
+        .where(GoldLabel.id.in_(newest))
+        .order_by(GoldLabel.case_id)
+    )
+    return [(gold, received) for gold, received in session.execute(query)]
 
 
 def message_counts(session: Session) -> dict[str, int]:

@@ -331,6 +331,7 @@ def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
     if case.status == CaseStatus.OPEN or case.status == CaseStatus.WAITING_ID:
         case.status = CaseStatus.ANSWERED
     repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
+    repo.set_gold(session, case, case.rights, actor, "approve")  # approving the reply confirms the rights
     return item
 
 
