@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.nlp import versions
+from assistant.nlp.analyze import model_input
 from assistant.nlp.masking import mask
 from assistant.store import Case, GoldLabel, repo, session_factory, transaction
 from mail_ingest.pipeline import Pipeline
@@ -139,3 +140,94 @@ def test_eval_from_store_says_too_few_then_prints_figures(engine):
     assert "most confused" in out and "exact match" in out
     exact = float(out.split("exact match ")[1].split()[0])
     assert 0.9 <= exact < 1.0  # the corrected case is an error; the others agree with the model that labelled them
+
+
+PEOPLE = [
+    ("Eustaquio Villalobos Quintanilla", "12345678Z", "eustaquio.villalobos@correo.example"),
+    ("Radegunda Ibarretxe Olaizola", "87654321X", "rada.ibarretxe@buzon.example"),
+    ("Wenceslao Arrizabalaga Peñuelas", "11223344B", "wences.arriza@mail.example"),
+    ("Filomena Cienfuegos Zubizarreta", "55667788K", "filo.cienfuegos@web.example"),
+    ("Anacleto Urdangarín Bustamante", "99887766Y", "anacleto.urda@isp.example"),
+    ("Hermenegilda Sotomayor Quirós", "44332211P", "hermen.soto@caja.example"),
+]
+
+
+def personal_rows():
+    """Requests full of personal data, and a harmless rare word that must reach the vocabulary."""
+    return [
+        {
+            "subject": f"Borrado de datos {dni}",
+            "body": f"Me llamo {name}, DNI {dni}. Quiero que borréis todos mis datos personales, zarzaparrilla. "
+            f"Respondedme a {email} o al 612 34{i} 678.\n\nUn saludo,\n{name}",
+            "from_addr": email,
+            "from_name": name,
+        }
+        for i, (name, dni, email) in enumerate(PEOPLE)
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_train_with_gold_leaves_no_personal_data_in_the_model(engine, tmp_path, monkeypatch):
+    from assistant.nlp.train import train_with_gold
+
+    monkeypatch.setenv("MODELS_DIR", str(tmp_path / "models"))
+    add_messages(engine, personal_rows())
+    confirm_all(engine)
+    meta, directory = train_with_gold(
+        epochs=1, database_url=engine.url.render_as_string(hide_password=False), verbose=False
+    )
+    assert directory == tmp_path / "models" / meta.version and meta.metrics["gold_trained"] >= 3
+    assert versions.current_version() == versions.SHIPPED  # trained is not promoted
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    content = b"\n".join(p.read_bytes() for p in files).lower()
+    for name, dni, email in PEOPLE:  # nothing as written
+        for secret in [*name.split(), dni, dni[:8], email, email.split("@")[0]]:
+            assert secret.lower().encode() not in content, secret
+    # nor as the categoriser reads it (folded, cut to five letters): the vocabulary gold added
+    added = strings(directory) - strings(versions.SHIPPED_DIR)
+    assert "zarza" in added  # the gold text was learnt: the check looks where it lands
+    for name, dni, email in PEOPLE:
+        pieces = set(model_input("", f"{name} {dni} {email}").split())
+        assert not pieces & added, pieces & added
+
+
+def strings(directory):
+    import json
+
+    return set(json.loads((directory / "textcat" / "vocab" / "strings.json").read_text()))
+
+
+def broken_copy(tmp_path, name):
+    """A copy of the shipped model that asks for near-certainty before it gives any label: worse."""
+    import json
+
+    target = Path(versions.models_dir()) / name
+    shutil.copytree(versions.SHIPPED_DIR, target)
+    meta = json.loads((target / "meta.json").read_text())
+    meta["thresholds"] = dict.fromkeys(meta["labels"], 0.999)
+    (target / "meta.json").write_text(json.dumps(meta))
+    return name
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_promote_refuses_a_worse_model_accepts_a_better_one_and_rolls_back(engine, tmp_path, monkeypatch, capsys):
+    from assistant.nlp import promotion
+
+    monkeypatch.setenv("MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    (tmp_path / "models").mkdir()
+    worse = broken_copy(tmp_path, "rights-worse")
+    assert promotion.main(["promote", worse]) == 1
+    out = capsys.readouterr().out
+    assert "refused" in out and "corpus test split: macro-F1" in out
+    assert versions.current_version() == versions.SHIPPED
+
+    versions.set_current(worse)  # say it had been forced in: the shipped model is now the better one
+    better = "rights-better"
+    shutil.copytree(versions.SHIPPED_DIR, tmp_path / "models" / better)
+    assert promotion.main(["promote", better]) == 0
+    assert "promoted" in capsys.readouterr().out
+    assert versions.current_version() == better and versions.current_dir() == tmp_path / "models" / better
+    assert promotion.main(["rollback"]) == 0
+    assert versions.current_version() == worse
+    assert promotion.main(["promote", "no-such-model"]) == 2

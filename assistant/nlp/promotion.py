@@ -37,8 +37,8 @@ def compare(new: str, *, database_url: str | None = None) -> dict[str, Any]:
     """Both versions' macro-F1 on each set, and why NEW is worse (an empty list: it is not).
 
     >>> compare("rights-bow-1234")  # doctest: +SKIP
-    {'current': 'shipped', 'new': 'rights-bow-1234', 'sets': {'held-out gold': {'messages': 9, 'current': 0.8, 'new': 0.85},
-     'corpus test split': {...}}, 'worse': []}
+    {'current': 'shipped', 'new': 'rights-bow-1234', 'worse': [],
+     'sets': {'held-out gold': {'messages': 9, 'current': 0.8, 'new': 0.85}, 'corpus test split': {...}}}
     """
     version_dir(new)  # ValueError now, not after minutes of scoring
     current = current_version()
