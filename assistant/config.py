@@ -53,6 +53,8 @@ class Config:
     smtp_password: str = field(default="", repr=False)
     widget_allowed_origins: tuple[str, ...] = ()
     body_retention_days: int = 365
+    # the chat's masked questions behind a yes/no feedback are kept this long (issue #16)
+    chat_question_retention_days: int = 90
     chat_rate_limit_per_minute: int = 20
     max_request_bytes: int = 2 * 1024 * 1024
     # console sessions: ended after this long without a request, and this long after login whatever happens
@@ -197,6 +199,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         smtp_password=environ.get("SMTP_PASSWORD", ""),
         widget_allowed_origins=origins,
         body_retention_days=_int(environ, "BODY_RETENTION_DAYS", 365, low=1, high=36500),
+        chat_question_retention_days=_int(environ, "CHAT_QUESTION_RETENTION_DAYS", 90, low=1, high=36500),
         chat_rate_limit_per_minute=_int(environ, "CHAT_RATE_LIMIT_PER_MINUTE", 20, low=1, high=100000),
         max_request_bytes=_int(environ, "MAX_REQUEST_BYTES", 2 * 1024 * 1024, low=1024, high=100 * 1024 * 1024),
         session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30, low=1, high=24 * 60),

@@ -81,6 +81,7 @@ class AccountWorker:
             )
         with transaction(self.factory) as session:  # data minimisation: bodies are kept only so long
             stats.purged = repo.purge_old_bodies(session, self.config.body_retention_days)
+            repo.purge_old_chat_questions(session, self.config.chat_question_retention_days)
         return stats
 
     def _sync_folder(self, box: Mailbox, folder: str, stats: SyncStats) -> int:

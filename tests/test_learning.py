@@ -4,6 +4,7 @@ and promotion that cannot make things worse."""
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import shutil
 import subprocess
 import sys
@@ -231,3 +232,58 @@ def test_promote_refuses_a_worse_model_accepts_a_better_one_and_rolls_back(engin
     assert promotion.main(["rollback"]) == 0
     assert versions.current_version() == worse
     assert promotion.main(["promote", "no-such-model"]) == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_chat_feedback_is_stored_masked_and_its_question_purged_after_retention(client, seeded):
+    from datetime import timedelta
+
+    from assistant.store import ChatFeedback
+
+    engine, _ = seeded
+    question = "Soy Eustaquio Villalobos, DNI 12345678Z, eustaquio@correo.example: ¿cuánto tiempo guardáis mis datos?"
+    stored = client.post("/api/v1/chat/feedback", json={"question": question, "lang": "es", "helpful": False})
+    assert stored.status_code == 201 and stored.get_json()["intent"]
+    assert (
+        client.post("/api/v1/chat/feedback", json={"question": "¿Qué es un DPO?", "helpful": "sí"}).status_code == 422
+    )
+    assert client.post("/api/v1/chat/feedback", json={"helpful": True}).status_code == 422
+    with session_factory(engine)() as session:
+        row = session.scalars(select(ChatFeedback)).one()
+        kept = " ".join(str(v) for v in (row.intent, row.answer, row.language, row.masked_question))
+        for secret in ("Eustaquio", "Villalobos", "12345678Z", "correo.example"):
+            assert secret not in kept, secret
+        assert "guardáis mis datos" in row.masked_question and row.helpful is False and row.language == "es"
+    with transaction(session_factory(engine)) as session:  # 91 days later, the worker's purge runs
+        session.execute(ChatFeedback.__table__.update().values(created_at=datetime.now(UTC) - timedelta(days=91)))
+        assert repo.purge_old_chat_questions(session, 90) == 1
+    with session_factory(engine)() as session:
+        row = session.scalars(select(ChatFeedback)).one()
+        assert row.masked_question is None and row.intent and row.helpful is False  # the figure stays
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_stats_page_and_chat_report_show_gold_and_feedback(client, console, seeded):
+    from assistant.nlp.train import load_corpus
+
+    engine, _ = seeded
+    page = lambda: html_module.unescape(client.get("/stats?lang=en").get_data(as_text=True))  # noqa: E731
+    console.login()
+    assert "figures start at 20" in page()
+    add_messages(engine, load_corpus(split="test")[:25])
+    confirm_all(engine)
+    with transaction(session_factory(engine)) as session:
+        case = session.scalars(select(Case).order_by(Case.id)).first()
+        wrong = ["objection_marketing"] if case.rights != ["objection_marketing"] else ["access"]
+        repo.set_gold(session, case, wrong, "agent", "correct")
+        cases = session.scalar(select(func.count()).select_from(Case))
+    html = page()
+    assert "figures start at" not in html and "cases confirmed or corrected" in html
+    changed_row = html.split("Changed by agents")[1].split("</tr>")[0]
+    assert changed_row.rstrip().endswith(f"(1/{cases})</td>")  # the one correction, in the total column
+    assert "P 1" in html and "R " in html
+    client.post("/api/v1/chat/feedback", json={"question": "¿Puedo pedir mis datos por teléfono?", "helpful": False})
+    assert "¿Puedo pedir mis datos por teléfono?" in page()
+    url = engine.url.render_as_string(hide_password=False)
+    out = run("chat-report", env={"DATABASE_URL": url}).stdout
+    assert "1 answers rated" in out and "¿Puedo pedir mis datos por teléfono?" in out

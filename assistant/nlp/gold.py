@@ -7,7 +7,10 @@ masked when it was stored (``store.repo.set_gold``), plus ``month`` and what was
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MIN_GOLD = 20  # fewer gold cases than this: figures are noise, and we say so
 HELD_OUT_FRACTION = 0.2
@@ -25,32 +28,65 @@ def held_out(case_id: int, seed: int = HELD_OUT_SEED, fraction: float = HELD_OUT
 
 
 def load_gold(database_url: str | None = None) -> list[dict[str, Any]]:
-    """Every gold case, newest verdict each: ``[{"id": "case-7", "case_id": 7, "lang": "es", "month": "2026-11",
-    "subject": "...", "body": "... [NAME] ...", "labels": [...], "predicted": [...], "model_version": "..."}]``.
-    ``body`` is None once the message's retention has passed."""
+    """Every gold case of DATABASE_URL (or ``database_url``), as ``gold_rows`` gives them."""
     from ..config import load_config
-    from ..store import check_schema, make_engine, repo, session_factory
+    from ..store import check_schema, make_engine, session_factory
 
-    url = database_url or load_config().database_url
-    engine = make_engine(url)
+    engine = make_engine(database_url or load_config().database_url)
     try:
         check_schema(engine)
         with session_factory(engine)() as session:
-            return [
-                {
-                    "id": f"case-{gold.case_id}",
-                    "case_id": gold.case_id,
-                    "lang": gold.language or "-",
-                    "month": received.strftime("%Y-%m"),
-                    "subject": gold.masked_subject or "",
-                    "body": gold.masked_body,
-                    "labels": list(gold.labels),
-                    "predicted": list(gold.predicted),
-                    "model_version": gold.model_version,
-                    "source": gold.source,
-                    "split": "test" if held_out(gold.case_id) else "train",
-                }
-                for gold, received in repo.gold_labels(session)
-            ]
+            return gold_rows(session)
     finally:
         engine.dispose()
+
+
+def gold_rows(session: Session) -> list[dict[str, Any]]:
+    """Every gold case, newest verdict each: ``[{"id": "case-7", "case_id": 7, "lang": "es", "month": "2026-11",
+    "subject": "...", "body": "... [NAME] ...", "labels": [...], "predicted": [...], "model_version": "...",
+    "split": "train"}]``; ``body`` is None once the message's retention has passed, ``split`` "test" when held out."""
+    from ..store import repo
+
+    return [
+        {
+            "id": f"case-{gold.case_id}",
+            "case_id": gold.case_id,
+            "lang": gold.language or "-",
+            "month": received.strftime("%Y-%m"),
+            "subject": gold.masked_subject or "",
+            "body": gold.masked_body,
+            "labels": list(gold.labels),
+            "predicted": list(gold.predicted),
+            "model_version": gold.model_version,
+            "source": gold.source,
+            "split": "test" if held_out(gold.case_id) else "train",
+        }
+        for gold, received in repo.gold_labels(session)
+    ]
+
+
+def agreement(rows: list[dict[str, Any]], labels: list[str]) -> dict[str, Any]:
+    """How the classifier's suggestions fared with the agents, month by month: per-label precision and
+    recall of what was predicted at the time against the gold, and the share of cases whose labels
+    an agent changed. Needs no model: the prediction was stored with the gold.
+
+    >>> row = {"month": "2026-11", "labels": ["access"], "predicted": ["erasure"]}
+    >>> agreement([row], ["access"])["months"][0]["changed"]
+    1
+    """
+    from .metrics import multilabel_report
+
+    by_month: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_month.setdefault(row["month"], []).append(row)
+
+    def figures(group: list[dict[str, Any]]) -> dict[str, Any]:
+        report = multilabel_report([r["labels"] for r in group], [r["predicted"] for r in group], labels)
+        changed = sum(1 for r in group if set(r["labels"]) != set(r["predicted"]))
+        return {"cases": len(group), "changed": changed, "changed_share": changed / max(1, len(group)),
+                "per_label": report["per_label"], "micro_f1": report["micro_f1"]}  # fmt: skip
+
+    overall = figures(rows)
+    overall["months"] = [{"month": month, **figures(group)} for month, group in sorted(by_month.items())]
+    overall["too_few"] = len(rows) < MIN_GOLD
+    return overall

@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from ..config import Config, load_config
 from ..store import check_schema, make_engine, session_factory
 from ..warm import load_models
-from . import api, console, errors, quarantine, security, widget
+from . import api, chat_feedback, console, errors, quarantine, security, widget
 from .errors import ApiError
 from .i18n import init_i18n
 from .validation import BoundedIntConverter, InvalidInput, check_text, load_json
@@ -82,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     init_i18n(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(chat_feedback.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(quarantine.bp)

@@ -25,6 +25,8 @@ from knowledge.base import PLACEHOLDER
 from knowledge.base import load as load_knowledge
 
 from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
+from ..feedback import report as feedback_report
+from ..nlp.gold import MIN_GOLD, agreement, gold_rows
 from ..replies import stale_deadline_sentence
 from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
 from .api import approve_reply, save_reply_edit, set_status
@@ -539,8 +541,14 @@ def stats():  # type: ignore[no-untyped-def]
     week_ticks, week_max = _ticks(max(week_totals.values(), default=1))
     ordered = sorted(per_right.items(), key=lambda item: (-item[1], right_name(item[0])))
     right_ticks, right_max = _ticks(max(per_right.values(), default=1))
+    gold = agreement(gold_rows(db), list(load_knowledge().label_ids))
     return render_template(
         "stats.html",
+        gold=gold,
+        gold_labels=[label for label, m in gold["per_label"].items() if m["support"] or m["precision"]],
+        min_gold=MIN_GOLD,
+        chat_misses=feedback_report(repo.chat_feedback(db), limit=10),
+        percent=format_percent,
         weeks=weeks,
         week_totals=week_totals,
         week_ticks=week_ticks,

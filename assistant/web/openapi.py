@@ -168,6 +168,39 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/chat/feedback": {
+            "post": {
+                "summary": "Public chat: the visitor's yes/no on an answer (question kept only masked, rate limited)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["question", "helpful"],
+                                "properties": {
+                                    "question": {"type": "string", "maxLength": 1000},
+                                    "helpful": {"type": "boolean"},
+                                    "lang": {"type": "string"},
+                                    "history": {"type": "array", "items": {"type": "string"}},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "required": ["stored", "intent"],
+                            "properties": {"stored": {"type": "boolean"}, "intent": {"type": "string"}},
+                        },
+                        "Stored",
+                    ),
+                    **_errors(400, 413, 415, 422, 429),
+                },
+            }
+        },
         "/api/v1/cases": {
             "get": {
                 "summary": "Cases, soonest deadline first",

@@ -284,7 +284,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if not request.path.startswith(("/widget", "/static")):  # private pages and API answers: never cached
             response.headers.setdefault("Cache-Control", "no-store")
-        if request.path == "/api/v1/chat":
+        if request.path in ("/api/v1/chat", "/api/v1/chat/feedback"):
             origin = request.headers.get("Origin")
             if origin and ("*" in allowed or origin in allowed):
                 response.headers["Access-Control-Allow-Origin"] = origin

@@ -31,6 +31,10 @@ WIDGET_TEXT = {
     "error": _l("Could not answer. Please try again."),
     "wait": _l("Too many questions in a row: please wait a moment."),
     "log": _l("Conversation"),
+    "ask": _l("Did this answer your question?"),
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "thanks": _l("Thank you: this helps us improve the answers."),
 }
 
 

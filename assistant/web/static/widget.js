@@ -118,19 +118,40 @@
     showStart(msg);
   }
 
+  // Issue #16: "did this answer your question?" The server works the answer out again and keeps the
+  // question only masked, for a limited time; nothing is sent unless the visitor clicks.
+  function askFeedback(q, past, language) {
+    var A = TEXT[language] || T;
+    var box = el("div", { "class": "dpo-chat-feedback", "role": "group", "aria-label": A.ask });
+    box.appendChild(el("span", {}, A.ask));
+    [[true, A.yes], [false, A.no]].forEach(function (choice) {
+      var b = el("button", { "type": "button" }, choice[1]);
+      b.addEventListener("click", function () {
+        fetch(base + "/api/v1/chat/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ question: q, lang: lang, history: past, helpful: choice[0] }) })
+          .catch(function () { return null; });
+        box.textContent = A.thanks;
+        input.focus();
+      });
+      box.appendChild(b);
+    });
+    log.lastChild.appendChild(box);
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var q = input.value.trim();
     if (!q) { return; }
     say(q, "user"); input.value = ""; send.disabled = true;
+    var past = history.slice(-4);
     fetch(base + "/api/v1/chat", { method: "POST", headers: { "Content-Type": "application/json" },
-                                   body: JSON.stringify({ question: q, lang: lang, history: history.slice(-4) }) })
+                                   body: JSON.stringify({ question: q, lang: lang, history: past }) })
       .then(function (r) {
         if (r.status === 429) { throw new Error("wait"); }
         if (!r.ok) { throw new Error("error"); }
         return r.json();
       })
-      .then(function (answer) { history.push(q); render(answer); })
+      .then(function (answer) { history.push(q); render(answer); askFeedback(q, past, answer.language); })
       .catch(function (err) { say(err.message === "wait" ? T.wait : T.error, "bot"); })
       .then(function () { send.disabled = false; input.focus(); });
   });
