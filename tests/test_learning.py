@@ -19,6 +19,8 @@ from assistant.nlp.analyze import model_input
 from assistant.nlp.masking import mask
 from assistant.store import Case, GoldLabel, repo, session_factory, transaction
 from mail_ingest.pipeline import Pipeline
+from test_browser import browser  # noqa: F401  (the fixture)
+from webapp import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -287,3 +289,42 @@ def test_stats_page_and_chat_report_show_gold_and_feedback(client, console, seed
     url = engine.url.render_as_string(hide_password=False)
     out = run("chat-report", env={"DATABASE_URL": url}).stdout
     assert "1 answers rated" in out and "¿Puedo pedir mis datos por teléfono?" in out
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):
+    """A visitor says "no" in the embedded widget; the DPO sees the question, masked, on the stats page."""
+    from playwright.sync_api import expect
+    from test_browser import LiveServer, StaticSite, check_axe, login, new_page
+
+    engine, _ = seeded
+    site = StaticSite(tmp_path)
+    server = LiveServer(make_app(engine, WIDGET_ALLOWED_ORIGINS=site.url))
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Caser</title></head>'
+        f'<body><main><h1>Seguros</h1></main><script src="{server.url}/widget.js" defer></script></body></html>'
+    )
+    page = new_page(browser)
+    try:
+        page.goto(site.url + "/index.html")
+        page.locator(".dpo-chat-bubble").click()
+        question = page.get_by_label("Tu pregunta")
+        question.fill("Soy Radegunda Ibarretxe, ¿puedo pedir mis datos por teléfono?")
+        question.press("Enter")
+        feedback = page.get_by_role("group", name="¿Ha respondido esto a tu pregunta?")
+        expect(feedback).to_be_visible(timeout=15000)
+        check_axe(page, "widget with the feedback question")
+        feedback.get_by_role("button", name="No").click()
+        expect(page.locator(".dpo-chat-feedback")).to_have_text("Gracias: nos ayuda a mejorar las respuestas.")
+
+        login(page, server.url, "es")
+        page.goto(f"{server.url}/stats?lang=en")
+        table = page.locator("table.chat-misses")
+        expect(table).to_contain_text("[NAME], ¿puedo pedir mis datos por teléfono?")
+        expect(table).not_to_contain_text("Radegunda")
+        row = table.locator("tbody tr").first
+        expect(row.locator("td").nth(1)).to_have_text("1")  # not helpful: 1
+    finally:
+        page.close()
+        server.stop()
+        site.stop()
