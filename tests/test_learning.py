@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from test_browser import browser  # noqa: F401  (the fixture)
+from webapp import make_app
 
 from assistant.nlp import versions
 from assistant.nlp.analyze import model_input
 from assistant.nlp.masking import mask
 from assistant.store import Case, GoldLabel, repo, session_factory, transaction
 from mail_ingest.pipeline import Pipeline
-from test_browser import browser  # noqa: F401  (the fixture)
-from webapp import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -292,7 +292,7 @@ def test_stats_page_and_chat_report_show_gold_and_feedback(client, console, seed
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):
+def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa: F811  (the imported fixture)
     """A visitor says "no" in the embedded widget; the DPO sees the question, masked, on the stats page."""
     from playwright.sync_api import expect
     from test_browser import LiveServer, StaticSite, check_axe, login, new_page
