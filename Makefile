@@ -54,6 +54,8 @@ run: install
 	@mkdir -p instance
 	@$(BIN)/python -m assistant db upgrade
 	@$(BIN)/python -m mail_ingest import demo/mailbox
+	@$(BIN)/python -m mail_ingest import demo/learning
+	@$(BIN)/python -m assistant gold demo
 	@$(BIN)/python -m assistant users add $(DEMO_USER) --role admin --password $(DEMO_PASSWORD) --exist-ok
 	@echo ""
 	@echo "  DPO Assistant demo:  http://$(HOST):$(PORT)/    login: $(DEMO_USER) / $(DEMO_PASSWORD)"

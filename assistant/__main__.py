@@ -5,6 +5,7 @@ Commands:
   users add NAME          create a console/API user (--role agent|admin, --token)
   users token NAME        issue a new API token for a user; the old one stops working
   users password NAME     set a user's password (asked for); the user's console sessions end
+  gold demo               the demo's cases confirmed as a demo agent would (make run): the stats page has figures
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
   train [--with-gold]     retrain the rights classifier from corpus/messages.jsonl (plus agents' gold)
   eval [--split test]     per-label, per-language scores of the classifier (--from-store: agents' gold)
@@ -101,6 +102,23 @@ def _cmd_users_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gold_demo(args: argparse.Namespace) -> int:
+    """Every case without gold confirmed as classified, as approving its reply would (idempotent)."""
+    from sqlalchemy import select
+
+    from .store import Case, GoldLabel, check_schema, make_engine, repo, session_factory, transaction
+
+    engine = make_engine(load_config().database_url)
+    check_schema(engine)
+    with transaction(session_factory(engine)) as session:
+        done = set(session.scalars(select(GoldLabel.case_id)))
+        cases = [c for c in session.scalars(select(Case).order_by(Case.id)) if c.id not in done]
+        for case in cases:
+            repo.set_gold(session, case, case.rights, args.by, "approve")
+    print(f"{len(cases)} cases confirmed as gold by {args.by!r} ({len(done)} already were)")
+    return 0
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -154,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("username")
     change.add_argument("--password", help="for scripts; prefer the prompt")
     change.set_defaults(func=_cmd_users_password)
+
+    gold = sub.add_parser("gold", help="agents' gold labels").add_subparsers(dest="gold_command", required=True)
+    demo = gold.add_parser("demo", help="confirm every case without gold as classified (for the demo database)")
+    demo.add_argument("--by", default="demo", help="the agent name recorded")
+    demo.set_defaults(func=_cmd_gold_demo)
 
     classify = sub.add_parser("classify", help="print the Analysis of a message file (or - for stdin) as JSON")
     classify.add_argument("file")

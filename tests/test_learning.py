@@ -328,3 +328,19 @@ def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa
         page.close()
         server.stop()
         site.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_make_runs_demo_database_has_enough_gold_for_figures(engine):
+    """`make run`'s steps: the demo mailboxes imported, then `gold demo`; eval --from-store has figures."""
+    from mail_ingest.local import import_path
+
+    factory = session_factory(engine)
+    for folder in ("mailbox", "learning"):
+        import_path(factory, Pipeline(factory), ROOT / "demo" / folder, progress=False)
+    env = {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    first = run("gold", "demo", env=env)
+    assert first.returncode == 0 and "already were" in first.stdout
+    assert "0 cases confirmed" in run("gold", "demo", env=env).stdout  # idempotent
+    report = run("eval", "--from-store", env=env).stdout
+    assert "fewer than" not in report and "per month:" in report and "2026-10:" in report

@@ -160,8 +160,8 @@ def print_report(report: dict[str, Any], show_errors: int = 0) -> None:
                 f"exact {m['exact_match']:.3f}  ({m['messages']} messages)"
             )
     print(
-        "most confused (gold -> predicted instead): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in report["confusions"])
-        or "none"
+        "most confused (gold -> predicted instead): "
+        + (", ".join(f"{a}->{b} {n}" for (a, b), n in report["confusions"]) or "none")
     )
     for error in report["errors"][:show_errors]:
         print(f"  {error['id']} [{error['lang']}] gold {error['gold']} predicted {error['predicted']} {error['tags']}")
