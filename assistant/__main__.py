@@ -5,6 +5,7 @@ Commands:
   users add NAME          create a console/API user (--role agent|admin, --token)
   users token NAME        issue a new API token for a user; the old one stops working
   users password NAME     set a user's password (asked for); the user's console sessions end
+  gold export|erase EMAIL a requester's gold labels as JSON, or deleted
   gold demo               the demo's cases confirmed as a demo agent would (make run): the stats page has figures
   classify FILE.eml|-     print the Analysis of a message (RFC 822 or plain text) as JSON
   train [--with-gold]     retrain the rights classifier from corpus/messages.jsonl (plus agents' gold)
@@ -119,6 +120,39 @@ def _cmd_gold_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gold_requester(args: argparse.Namespace) -> int:
+    """A requester's gold rows as JSON (export), or deleted (erase)."""
+    import json
+
+    from .store import check_schema, make_engine, repo, session_factory, transaction
+
+    engine = make_engine(load_config().database_url)
+    check_schema(engine)
+    with transaction(session_factory(engine)) as session:
+        rows = repo.requester_gold(session, args.email)
+        exported = [
+            {
+                "case_id": r.case_id,
+                "labels": r.labels,
+                "predicted": r.predicted,
+                "model_version": r.model_version,
+                "source": r.source,
+                "set_by": r.set_by,
+                "set_at": r.set_at.isoformat(),
+                "subject": r.masked_subject,
+                "body": r.masked_body,
+            }
+            for r in rows
+        ]
+        if args.gold_command == "erase":
+            erased = repo.erase_requester_gold(session, args.email)
+            repo.audit(session, "cli", "gold_erased", rows=erased)
+            print(f"{erased} gold rows erased")
+            return 0
+    print(json.dumps(exported, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -177,6 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = gold.add_parser("demo", help="confirm every case without gold as classified (for the demo database)")
     demo.add_argument("--by", default="demo", help="the agent name recorded")
     demo.set_defaults(func=_cmd_gold_demo)
+    for name, text in (
+        ("export", "print a requester's gold rows as JSON"),
+        ("erase", "delete a requester's gold rows"),
+    ):
+        command = gold.add_parser(name, help=text)
+        command.add_argument("email", help="the requester's e-mail address, as on their cases")
+        command.set_defaults(func=_cmd_gold_requester)
 
     classify = sub.add_parser("classify", help="print the Analysis of a message file (or - for stdin) as JSON")
     classify.add_argument("file")

@@ -344,3 +344,21 @@ def test_make_runs_demo_database_has_enough_gold_for_figures(engine):
     assert "0 cases confirmed" in run("gold", "demo", env=env).stdout  # idempotent
     report = run("eval", "--from-store", env=env).stdout
     assert "fewer than" not in report and "per month:" in report and "2026-10:" in report
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_requesters_gold_can_be_exported_and_erased(seeded):
+    import json
+
+    engine, _ = seeded
+    confirm_all(engine)
+    with session_factory(engine)() as session:
+        case = session.scalars(select(Case).where(Case.requester_email.is_not(None)).order_by(Case.id)).first()
+        email, total = case.requester_email, session.scalar(select(func.count()).select_from(GoldLabel))
+    env = {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    exported = json.loads(run("gold", "export", email.upper(), env=env).stdout)
+    assert exported and {row["case_id"] for row in exported} == {case.id}
+    assert run("gold", "erase", email, env=env).stdout.startswith(f"{len(exported)} gold rows erased")
+    assert json.loads(run("gold", "export", email, env=env).stdout) == []
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(GoldLabel)) == total - len(exported)

@@ -556,6 +556,22 @@ def gold_labels(session: Session) -> list[tuple[GoldLabel, date]]:
     return [(gold, received) for gold, received in session.execute(query)]
 
 
+def requester_gold(session: Session, email: str) -> list[GoldLabel]:
+    """The gold rows of a requester's cases (by the case's requester e-mail, case-insensitive)."""
+    cases = select(Case.id).where(func.lower(Case.requester_email) == email.strip().lower())
+    return list(session.scalars(select(GoldLabel).where(GoldLabel.case_id.in_(cases)).order_by(GoldLabel.id)))
+
+
+def erase_requester_gold(session: Session, email: str) -> int:
+    """Delete a requester's gold rows (GDPR Art. 17 on the tool's own data); returns how many.
+    Models already trained keep nothing of them but what masking left: no name, ID or address."""
+    rows = requester_gold(session, email)
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def record_chat_feedback(
     session: Session, *, intent: str, answered: bool, answer: str, language: str, helpful: bool, masked_question: str
 ) -> ChatFeedback:
