@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from servers import DovecotServer, PostgresServer
 from assistant.store import make_engine, upgrade
 
 _db_counter = itertools.count()
+# The suite uses the shipped classifier, never one a developer promoted in instance/models.
+os.environ["MODELS_DIR"] = tempfile.mkdtemp(prefix="dpo-test-models-")
 
 
 @pytest.fixture(scope="session")
