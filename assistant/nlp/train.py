@@ -244,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.with_gold:
-        meta, _ = train_with_gold(epochs=args.epochs, seed=args.seed)
+        meta, directory = train_with_gold(epochs=args.epochs, seed=args.seed)
+        print(f"new version {meta.version} in {directory} (not used until promoted)")
         print(f"gold: {meta.metrics['gold_trained']} cases trained on, {meta.metrics['gold_held_out']} held out")
         print(f"compare it: python -m assistant model compare {meta.version}")
         return 0
