@@ -28,8 +28,8 @@ from .nlp.language import detect_language
 MAX_QUESTION_CHARS = 1000
 # Thresholds on the intent score (cosine with the nearest phrasing + a share of the second), chosen on
 # held-out phrasing families of the bank (python -m assistant eval-chat), never on real questions.
-MIN_INTENT_SCORE = 0.30  # below this the question is not one we know how to answer
-ANCHORLESS_SCORE = 0.60  # a question with no privacy word needs a close phrasing ("¿cubre mi póliza...")
+MIN_INTENT_SCORE = 0.35  # below this the question is not one we know how to answer
+ANCHORLESS_SCORE = 0.65  # a question with no privacy word needs a close phrasing ("¿cubre mi póliza...")
 CLOSE_RATIO = 0.88  # a second intent this close is offered as a follow-up question
 LANGUAGE_SURE = 0.9  # below this confidence the nearest phrasing's language may decide
 FOLLOW_UP_WORDS = 4  # a question this short after another one is read with it
