@@ -33,7 +33,7 @@ def main() -> int:
 
     from assistant.chat import get_engine
     from assistant.chat_eval import load_questions
-    from assistant.replies import RIGHT_ORDER, ReplyContext, compose_reply
+    from assistant.replies import ReplyContext, compose_reply
 
     start = time.perf_counter()
     engine = get_engine()
@@ -46,8 +46,7 @@ def main() -> int:
     contexts = [
         ReplyContext(labels=(label,), language=lang, received=date(2026, 3, 10))
         for lang in ("es", "fr", "en")
-        for label in RIGHT_ORDER
-        if label != "information"
+        for label in engine.kb.right_ids
     ]
     contexts += [
         ReplyContext(labels=("access", "erasure", "objection_marketing"), language=lang, received=date(2026, 1, 31))

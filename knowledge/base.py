@@ -165,6 +165,12 @@ class ReplyTemplates:
     closing: Block
     placeholders: Mapping[str, str]
     routing: Mapping[str, str]
+    date_format: str = "{d}/{m}/{y}"
+    months: tuple[str, ...] = tuple(str(n) for n in range(1, 13))
+
+    def format_date(self, day: Any) -> str:
+        """A date as a letter in this language writes it ("2 de marzo de 2026")."""
+        return self.date_format.format(d=day.day, m=self.months[day.month - 1], y=day.year)
 
     def all_blocks(self) -> dict[str, Block]:
         named = {f"label:{k}": v for k, v in self.blocks.items()}
@@ -456,7 +462,11 @@ def _templates(raw: dict[str, Any], where: str) -> ReplyTemplates:
             closing=_block(raw["closing"], f"{where}:closing"),
             placeholders=MappingProxyType(dict(raw["placeholders"])),
             routing=MappingProxyType(dict(raw["routing"])),
+            date_format=str(raw.get("date_format", "{d}/{m}/{y}")),
+            months=tuple(str(m) for m in raw.get("months") or range(1, 13)),
         )
+        if len(templates.months) != 12:
+            raise KnowledgeError(f"{where}: months must list twelve names")
     except KeyError as exc:
         raise KnowledgeError(f"{where}: missing {exc}") from None
     for name, block in templates.all_blocks().items():
