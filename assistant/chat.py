@@ -124,7 +124,7 @@ class ChatEngine:
         self.index = IntentIndex(self.phrasings, method)
         self.anchors = {code: {fold(w) for w in c.anchors} for code, c in self.chat.languages.items()}
         all_anchors = set().union(*self.anchors.values()) if self.anchors else set()
-        self.all_anchors = {w for w in all_anchors if len(w) > 2}
+        self.all_anchors = {w for w in all_anchors if len(w) > 1}
         self.smalltalk = {fold(w) for c in self.chat.languages.values() for w in c.smalltalk}
         self.follow_up = {code: tuple(fold(w) for w in c.follow_up) for code, c in self.chat.languages.items()}
 
@@ -157,7 +157,8 @@ class ChatEngine:
             return self._finish(self.lang(language).frames["smalltalk"], language, [], True, "smalltalk", pii)
 
         ranked = self._rank(clean, language, history)
-        if ranked and confidence < LANGUAGE_SURE and ranked[0].lang != language and lang not in self.languages:
+        unsure = confidence < LANGUAGE_SURE and detected in self.languages and lang not in self.languages
+        if ranked and unsure and ranked[0].lang != language:
             language = ranked[0].lang  # a short Catalan question read as Spanish, say: the bank knows better
         fallback = self.lang(language).frames["fallback"]
         notes = [fallback] if fallback and confidence == 0.0 and detected not in self.languages and words else []
@@ -175,9 +176,10 @@ class ChatEngine:
         )
         if not is_follow_up:
             return ranked
-        joint = self.index.rank(f"{history[-1]} {question}", language, limit=8)
-        alone = {r.intent: r.score for r in ranked}
-        merged = [Ranked(r.intent, (r.score + alone.get(r.intent, 0.0)) / 2, r.lang) for r in joint]
+        joint = {r.intent: r.score for r in self.index.rank(f"{history[-1]} {question}", language, limit=8)}
+        alone = self.index.rank(question, language, limit=8)
+        # What the new turn asks weighs most; the previous turn says what kind of fact is wanted.
+        merged = [Ranked(r.intent, (r.score + 0.5 * joint.get(r.intent, 0.0)) / 1.5, r.lang) for r in alone]
         merged.sort(key=lambda r: (-r.score, r.intent))
         return merged or ranked
 

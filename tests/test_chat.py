@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 import assistant
-from assistant.chat import answer
+from assistant.chat import answer, get_engine
+from knowledge.base import load
+
+KB = load()
 
 
 @pytest.mark.parametrize(
@@ -15,6 +18,7 @@ from assistant.chat import answer
         ("Combien de temps gardez-vous les images de vidéosurveillance ?", "processing.video_surveillance", "un mois"),
         ("Who is your DPO?", "dpo.contact", "dpogrupocaser@caser.es"),
         ("Do you sell my data?", "recipients.general", "nor sell"),
+        ("¿Cuánto tardan en contestar cuando pido mis datos?", "gdpr.art12_3", "un mes"),
         ("¿Cuánto tardan en responder a mi solicitud de acceso?", "gdpr.art12_3", "un mes"),
     ],
 )
@@ -63,7 +67,7 @@ def test_follow_up_uses_the_previous_turn():
 
 
 def test_other_languages_fall_back_to_spanish_and_say_so():
-    result = answer("Puc esborrar les meves dades personals?")
+    result = answer("Ich möchte wissen, wie lange Sie meine persönlichen Daten speichern.")
     assert result.language == "es"
     assert "español" in result.text
 
@@ -75,3 +79,126 @@ def test_empty_and_oversized_questions():
 
 def test_package_top_exports_answer():
     assert assistant.answer is answer
+
+
+def _cited(result):
+    return [c.id for c in result.citations]
+
+
+# --- failure group 1: short, generic questions get the clause that answers them --------------------
+@pytest.mark.parametrize(
+    ("question", "clause", "fact"),
+    [
+        ("who gets to look at my info?", "recipients.general", "reinsurers"),
+        ("is my information secure with you?", "security.measures", "HTTPS"),
+        ("do you sell customer data?", "recipients.general", "nor sell"),
+        ("what data do you gather on users?", "processing.insurance_data_categories", "name"),
+        ("does the website use cookies?", "web.browsing", "cookie"),
+        ("how long is my info kept?", "processing.insurance_contract", "ten years"),
+    ],
+)
+def test_short_generic_questions(question, clause, fact):
+    result = answer(question)
+    assert result.answered, result.text
+    assert clause in _cited(result)
+    assert fact.lower() in (result.text + " ".join(c.passage for c in result.citations)).lower()
+
+
+# --- failure group 2: shared words do not pull in the wrong clause --------------------------------
+def test_how_long_is_not_the_introduction():
+    result = answer("how long will you hold on to my personal details?")
+    assert "policy.commitment" not in _cited(result)
+    assert "it will not take long" not in result.text
+
+
+def test_is_my_data_safe_is_not_video_surveillance():
+    result = answer("are my personal details kept safe?")
+    assert _cited(result)[0] == "security.measures"
+
+
+def test_french_retention_is_not_complaint_handling():
+    result = answer("Pendant combien de temps conservez-vous les informations sur vos clients ?")
+    assert result.language == "fr"
+    assert "web.complaints" not in _cited(result)
+    assert "dix ans" in result.text
+
+
+# --- failure group 3: Catalan is answered in Catalan -------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "clause", "fact"),
+    [
+        ("Quant de temps conserveu el meu currículum?", "web.job_applications", "dos anys"),
+        ("Qui és el delegat de protecció de dades de Caser?", "dpo.contact", "dpogrupocaser@caser.es"),
+        ("Compartiu les meves dades amb altres empreses?", "recipients.general", "reasseguradores"),
+        ("Com puc esborrar les meves dades personals?", "rights.exercise", "derechosrgpdgrupocaser@caser.es"),
+    ],
+)
+def test_catalan_questions_get_catalan_answers(question, clause, fact):
+    result = answer(question)
+    assert result.language == "ca" and result.answered
+    assert clause in _cited(result)
+    assert fact in result.text
+    assert "español" not in result.text
+    assert result.citations[0].passage == KB.entry(result.citations[0].id).text["ca"]
+
+
+# --- failure group 4: Spanish questions the policy does answer --------------------------------------
+@pytest.mark.parametrize(
+    ("question", "clause", "fact"),
+    [
+        ("¿Tengo que pagar algo por pedir mis datos?", "gdpr.art12_5", "gratuit"),
+        ("¿Hace falta mandar fotocopia del DNI para darme de baja?", "rights.exercise", "si es necesario"),
+        ("¿Me puedo quejar a la Agencia de Protección de Datos?", "rights.complaint_aepd", "AEPD"),
+        ("¿Guardan información sobre mi salud?", "processing.insurance_data_categories", "salud"),
+        ("¿Cómo han conseguido mi número de móvil?", "processing.insurance_data_categories", "terceros"),
+    ],
+)
+def test_spanish_answerable_questions_are_answered(question, clause, fact):
+    result = answer(question)
+    assert result.language == "es" and result.answered, result.text
+    assert clause in _cited(result)
+    assert fact in result.text
+
+
+# --- failure group 5: another company's or app's name is read as a question to Caser -------------
+@pytest.mark.parametrize(
+    ("question", "clause"),
+    [
+        ("does zoomfly keep my data after i uninstall the app?", "processing.insurance_contract"),
+        ("¿Vende Segurolandia mis datos a terceros?", "recipients.general"),
+        ("Est-ce que Assurix partage mes données avec d'autres sociétés ?", "recipients.general"),
+    ],
+)
+def test_other_company_names_are_asked_of_caser(question, clause):
+    result = answer(question)
+    assert result.answered and clause in _cited(result)
+
+
+# --- the policy's silences, suggestions and the first screen -----------------------------------------
+def test_a_silence_of_the_policy_says_so_with_what_to_ask_the_dpo():
+    result = answer("have hackers ever stolen data from you?")
+    assert not result.answered and result.kind == "no_answer"
+    assert result.intent == "security.breaches"
+    assert "dpogrupocaser@caser.es" in result.text and "breach" in result.text
+
+
+def test_close_intents_are_offered_as_suggestions():
+    engine = get_engine()
+    offered = [answer(q) for q in ("¿borrar mis datos?", "what about my data and third parties?", "cookies?")]
+    with_choice = [a for a in offered if a.suggestions]
+    assert with_choice, "no question offered a choice"
+    for result in with_choice:
+        intents = [s.intent for s in result.suggestions]
+        assert len(intents) == 2 and result.intent == intents[0]
+        assert all(s.question == engine.chat.languages[result.language].intents[s.intent].question
+                   for s in result.suggestions)
+        assert result.to_dict()["suggestions"][1]["intent"] == intents[1]
+
+
+def test_first_screen_offers_common_questions_in_the_page_language():
+    engine = get_engine()
+    for lang in ("es", "fr", "en", "ca"):
+        questions = engine.welcome(lang)
+        assert 3 <= len(questions) <= 4
+        for suggestion in questions:
+            assert engine.answer(suggestion.question, lang).intent == suggestion.intent, (lang, suggestion)
