@@ -294,7 +294,17 @@ class ChatEngine:
         suffix = frames["pii"] if pii else ""
         full = " ".join(p for p in (prefix, text, suffix) if p).strip()
         return Answer(
-            full, language, citations, answered, kind, mailto, pii, intent, self.kb.version, notes or [], suggestions or []
+            full,
+            language,
+            citations,
+            answered,
+            kind,
+            mailto,
+            pii,
+            intent,
+            self.kb.version,
+            notes or [],
+            suggestions or [],
         )
 
 

@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {method:13s} {m['accuracy']:.3f} over {m['phrasings']} phrasings  ({langs})")
     if args.failures:
         for f in report["failures"]:
-            print(f"  [{f['lang']}] {f['id']} {f['q'][:90]}  intent={f['intent']} answered={f['answered']}\n      {f['text']}")
+            print(f"  [{f['lang']}] {f['id']} {f['q'][:90]}  intent={f['intent']} answered={f['answered']}")
+            print(f"      {f['text']}")
     return 0
 
 

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import snowballstemmer
 
@@ -52,7 +53,7 @@ def features(text: str, lang: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for stem in stems:
         found["s:" + stem] += 1.0
-    for a, b in zip(stems, stems[1:], strict=False):
+    for a, b in pairwise(stems):
         found[f"b:{a}_{b}"] += 1.0
     for word in words:
         if len(word) >= MIN_CHAR_WORD:
@@ -113,7 +114,9 @@ class IntentIndex:
         return {f: w / norm for f, w in weighted.items() if w > 0}
 
     @staticmethod
-    def _centroids(vectors: list[dict[str, float]], rows: list[Phrasing]) -> tuple[list[dict[str, float]], list[Phrasing]]:
+    def _centroids(
+        vectors: list[dict[str, float]], rows: list[Phrasing]
+    ) -> tuple[list[dict[str, float]], list[Phrasing]]:
         sums: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         for vector, row in zip(vectors, rows, strict=True):
             sums[(row.intent, row.lang)].update(vector)

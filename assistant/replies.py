@@ -188,7 +188,9 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
     sections.append(Section("greeting", greeting))
     names = [kb.label(r).name.get(lang, r) for r in rights]
     sections.append(
-        Section("intro", templates.intro.format(received=templates.format_date(context.received), rights=", ".join(names)))
+        Section(
+            "intro", templates.intro.format(received=templates.format_date(context.received), rights=", ".join(names))
+        )
     )
     if any(by_id[r].needs_policy for r in rights):
         reference = context.policy_number or "[[policy_number]]"

@@ -168,9 +168,7 @@ def _language(code: str, folder: Path) -> ChatLanguage:
         anchors=tuple(str(chat.get("anchors") or "").split()),
         welcome=_strings(chat.get("welcome"), f"lang/{code}/chat.yaml welcome"),
         intents=MappingProxyType(texts),
-        paraphrases=MappingProxyType(
-            {k: _families(v, f"lang/{code}/paraphrases.yaml {k}") for k, v in bank.items()}
-        ),
+        paraphrases=MappingProxyType({k: _families(v, f"lang/{code}/paraphrases.yaml {k}") for k, v in bank.items()}),
     )
 
 

@@ -190,8 +190,9 @@ def test_close_intents_are_offered_as_suggestions():
     for result in with_choice:
         intents = [s.intent for s in result.suggestions]
         assert len(intents) == 2 and result.intent == intents[0]
-        assert all(s.question == engine.chat.languages[result.language].intents[s.intent].question
-                   for s in result.suggestions)
+        assert all(
+            s.question == engine.chat.languages[result.language].intents[s.intent].question for s in result.suggestions
+        )
         assert result.to_dict()["suggestions"][1]["intent"] == intents[1]
 
 

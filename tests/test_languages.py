@@ -28,8 +28,10 @@ def _with_language(tmp_path: Path, code: str = "xx") -> Path:
     # Renderings: the Spanish text of every clause and rule, prefixed, as the new language's.
     base = load_from(DATA_DIR)
     rendering = {
-        "clauses": {c.id: {"title": f"XX {c.title['es']}", "text": c.text["es"], "keywords": list(c.keywords["es"])}
-                    for c in base.clauses},
+        "clauses": {
+            c.id: {"title": f"XX {c.title['es']}", "text": c.text["es"], "keywords": list(c.keywords["es"])}
+            for c in base.clauses
+        },
         "rules": {r.id: {"title": f"XX {r.title['es']}", "text": r.text["es"]} for r in base.rules},
     }
     (data / "lang" / code / "policy.yaml").write_text(yaml.safe_dump(rendering, allow_unicode=True), encoding="utf-8")

@@ -17,7 +17,11 @@
     en: { open: "Questions about your data?", title: "Privacy assistant", close: "Close", send: "Send",
           placeholder: "Type your question…", label: "Your question", sources: "Source", write: "Write the request",
           note: "Please don't share personal data here.", error: "Could not answer. Please try again.",
-          wait: "Too many questions; please wait a moment." }
+          wait: "Too many questions; please wait a moment." },
+    ca: { open: "Dubtes sobre les teves dades?", title: "Assistent de privacitat", close: "Tanca", send: "Envia",
+          placeholder: "Escriu la teva pregunta…", label: "La teva pregunta", sources: "Font", write: "Redacta la sol·licitud",
+          note: "No comparteixis aquí dades personals (DNI, correu, pòlissa).", error: "No s'ha pogut respondre. Torna-ho a provar.",
+          wait: "Massa preguntes seguides; espera un moment." }
   };
   var lang = ((document.documentElement.lang || navigator.language || "es").slice(0, 2)).toLowerCase();
   if (!TEXT[lang]) { lang = "es"; }
@@ -69,6 +73,30 @@
     return msg;
   }
 
+  /* Buttons that ask a question for the visitor: the first screen's common questions, and the two
+     close readings of an unsure answer (API field "suggestions"). */
+  function offer(questions) {
+    if (!questions || !questions.length) { return; }
+    var box = el("div", { "class": "dpo-chat-suggestions", "role": "group" });
+    questions.forEach(function (s) {
+      var b = el("button", { "type": "button", "class": "dpo-chat-suggestion", "data-intent": s.intent }, s.question);
+      b.addEventListener("click", function () { box.remove(); ask(s.question); });
+      box.appendChild(b);
+    });
+    log.appendChild(box); log.scrollTop = log.scrollHeight;
+  }
+
+  var welcomed = false;
+  function welcome() {
+    if (welcomed) { return; }
+    welcomed = true;
+    fetch(base + "/widget/welcome?lang=" + encodeURIComponent(lang))
+      .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
+      .then(function (data) { if (!log.children.length) { offer(data.questions); } })
+      .catch(function () { /* the first screen works without its buttons */ });
+  }
+  bubble.addEventListener("click", welcome);
+
   function render(answer) {
     var msg = say(answer.text, "bot");
     (answer.citations || []).forEach(function (c) {
@@ -81,11 +109,15 @@
       var a = el("a", { "href": answer.mailto }, T.write);
       msg.appendChild(el("br")); msg.appendChild(a);
     }
+    offer(answer.suggestions);
   }
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    var q = input.value.trim();
+    ask(input.value.trim());
+  });
+
+  function ask(q) {
     if (!q) { return; }
     say(q, "user"); input.value = ""; send.disabled = true;
     fetch(base + "/api/v1/chat", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -98,5 +130,5 @@
       .then(function (answer) { history.push(q); render(answer); })
       .catch(function (err) { say(err.message === "wait" ? T.wait : T.error, "bot"); })
       .then(function () { send.disabled = false; input.focus(); });
-  });
+  }
 })();
