@@ -133,7 +133,7 @@ def check_schema(kb: KnowledgeBase) -> list[str]:
     return problems
 
 
-MIN_PHRASINGS = 12  # per intent, across the chat's languages; at least one family in each language
+MIN_PHRASINGS = 30  # per intent, across the chat's languages (issue 12)
 FRAME_FIELD = re.compile(r"\{([a-z_]+)\}")
 
 
