@@ -30,6 +30,8 @@ MAX_QUESTION_CHARS = 1000
 # held-out phrasing families of the bank (python -m assistant eval-chat), never on real questions.
 MIN_INTENT_SCORE = 0.25  # held-out families: 95% of right recognitions score above 0.31
 ANCHORLESS_SCORE = 0.50  # above every off-topic question of corpus/chat_questions.yaml (max 0.47)
+COMPOUND_SCORE = 0.35  # each half of a compound question must be recognised this surely on its own
+GENERAL_RATIO = 0.95  # a specific intent must beat its category's general one by more than this to answer
 CLOSE_RATIO = 0.85  # held-out: second/first is 0.69 (median) when right, 0.89 when wrong
 LANGUAGE_SURE = 0.9  # below this confidence the nearest phrasing's language may decide
 FOLLOW_UP_WORDS = 4  # a question this short after another one is read with it
@@ -127,6 +129,7 @@ class ChatEngine:
         self.all_anchors = {w for w in all_anchors if len(w) > 1}
         self.smalltalk = {fold(w) for c in self.chat.languages.values() for w in c.smalltalk}
         self.follow_up = {code: tuple(fold(w) for w in c.follow_up) for code, c in self.chat.languages.items()}
+        self.joiners = {code: tuple(f" {fold(w)} " for w in c.joiners) for code, c in self.chat.languages.items()}
 
     # -- language ---------------------------------------------------------------------------
 
@@ -164,7 +167,9 @@ class ChatEngine:
         notes = [fallback] if fallback and confidence == 0.0 and detected not in self.languages and words else []
         if not ranked or not self._confident(ranked[0], words):
             return self._no_answer(language, pii, notes)
-        return self._answer_intent(self.intents[ranked[0].intent], ranked, language, pii, notes)
+        ranked = self._prefer_general(ranked)
+        intents = self._compound(clean, language, ranked[0])
+        return self._answer_intent(intents, ranked, language, pii, notes)
 
     def _rank(self, question: str, language: str, history: Sequence[str]) -> list[Ranked]:
         """Intents for the question; a short follow-up ("¿y mi CV?") is read with the previous turn."""
@@ -194,41 +199,83 @@ class ChatEngine:
         return self._finish(text, language, [], False, "no_answer", pii, notes=notes)
 
     def _answer_intent(
-        self, intent: Intent, ranked: list[Ranked], language: str, pii: bool, notes: list[str]
+        self, intents: list[Intent], ranked: list[Ranked], language: str, pii: bool, notes: list[str]
     ) -> Answer:
+        """The answer to one intent, or to the two of a compound question ("is it safe, and what are my
+        rights?"), each part from its own clauses or its own "the policy does not say"."""
         chat = self.lang(language)
-        suggestions = self._suggestions(intent, ranked, chat)
-        if intent.unanswered:
-            ask = chat.intents[intent.id].ask
-            text = chat.frames["not_stated"].format(ask=ask, **self.kb.contacts)
-            return self._finish(text, language, [], False, "no_answer", pii, intent.id, notes, suggestions=suggestions)
+        main = intents[0]
+        suggestions = self._suggestions(main, ranked, chat) if len(intents) == 1 else []
         parts: list[str] = []
         cited: list[str] = []
         mailto = None
-        if intent.exercise:
-            label = self.kb.label(intent.exercise)
-            right = label.right.get(language) or label.name.get(language, label.id)
-            parts.append(chat.frames["exercise"].format(right=right, **self.kb.contacts))
-            cited.append("rights.exercise")
-            extra = [AnswerPart(entry=c, first=1) for c in label.exercise_clauses]
-            for spec in [*intent.answer, *extra]:
-                if spec.entry not in cited:
-                    parts += self._sentences(spec, language)
+        answered = False
+        for intent in intents:
+            if intent.unanswered:
+                ask = chat.intents[intent.id].ask
+                parts.append(chat.frames["not_stated"].format(ask=ask, **self.kb.contacts))
+                continue
+            answered = True
+            if intent.exercise:
+                label = self.kb.label(intent.exercise)
+                right = label.right.get(language) or label.name.get(language, label.id)
+                if "rights.exercise" not in cited:
+                    parts.append(chat.frames["exercise"].format(right=right, **self.kb.contacts))
+                    cited.append("rights.exercise")
+                if mailto is None:
+                    subject = chat.frames["mailto_subject"].format(right=right)
+                    body = chat.frames["mailto_body"].format(right=right)
+                    mailto = f"mailto:{self.kb.contacts['rights_email']}?subject={quote(subject)}&body={quote(body)}"
+                specs = [*intent.answer, *(AnswerPart(entry=c, first=1) for c in label.exercise_clauses)]
+            else:
+                specs = list(intent.answer)
+            for spec in specs:
+                if spec.entry not in cited or not intent.exercise:
+                    parts += [s for s in self._sentences(spec, language) if s not in parts]
                     cited.append(spec.entry)
-            subject = chat.frames["mailto_subject"].format(right=right)
-            body = chat.frames["mailto_body"].format(right=right)
-            mailto = f"mailto:{self.kb.contacts['rights_email']}?subject={quote(subject)}&body={quote(body)}"
-        else:
-            for spec in intent.answer:
-                parts += self._sentences(spec, language)
-                cited.append(spec.entry)
-        if intent.note and chat.intents[intent.id].note:
-            parts.append(chat.intents[intent.id].note.format(**self.kb.contacts))
+            if intent.note and chat.intents[intent.id].note:
+                parts.append(chat.intents[intent.id].note.format(**self.kb.contacts))
+        if not answered:
+            text = " ".join(parts)
+            return self._finish(text, language, [], False, "no_answer", pii, main.id, notes, suggestions=suggestions)
         citations = [self._citation(self.kb.entry(e), language) for e in dict.fromkeys(cited)]
         titles = "; ".join(f"{c.title} ({c.id})" for c in citations)
         text = " ".join(p for p in parts if p) + " " + chat.frames["source"].format(titles=titles)
-        kind = "exercise" if intent.exercise else "answer"
-        return self._finish(text, language, citations, True, kind, pii, intent.id, notes, mailto, suggestions)
+        kind = "exercise" if mailto else "answer"
+        return self._finish(text, language, citations, True, kind, pii, main.id, notes, mailto, suggestions)
+
+    def _prefer_general(self, ranked: list[Ranked]) -> list[Ranked]:
+        """When a specific intent only narrowly beats its category's general one, the general one answers
+        (the specific one is then offered as a suggestion): unsure, we answer the general case."""
+        best = self.intents[ranked[0].intent]
+        if best.general:
+            return ranked
+        for other in ranked[1:3]:
+            intent = self.intents[other.intent]
+            if intent.general and intent.category == best.category and other.score >= GENERAL_RATIO * ranked[0].score:
+                return [other, *(r for r in ranked if r is not other)]
+        return ranked
+
+    def _compound(self, question: str, language: str, best: Ranked) -> list[Intent]:
+        """Two intents when the question joins two questions ("... safe, and what are my rights?") and
+        each half is recognised on its own as a different intent; else the whole question's one."""
+        joiners = self.joiners.get(language, ())
+        folded = fold(question)
+        for joiner in joiners:
+            at = folded.find(joiner)
+            if at < 0:
+                continue
+            halves = (question[:at], question[at + len(joiner) :])
+            if any(len(WORD.findall(h)) < 2 for h in halves):
+                continue
+            tops = [self.index.rank(h, language, limit=1) for h in halves]
+            found = [t[0] for t in tops if t and t[0].score >= COMPOUND_SCORE]
+            if len(found) == 2 and found[0].intent != found[1].intent:
+                first, second = (self.intents[r.intent] for r in found)
+                if best.intent == second.id:
+                    first, second = second, first
+                return [first, second]
+        return [self.intents[best.intent]]
 
     def _suggestions(self, intent: Intent, ranked: list[Ranked], chat: ChatLanguage) -> list[Suggestion]:
         """Both intents when a second one is close: the visitor picks rather than us guessing."""

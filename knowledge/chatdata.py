@@ -54,6 +54,7 @@ class Intent:
     unanswered: bool = False  # the policy is silent: say so and point to the DPO
     related: tuple[str, ...] = ()
     note: bool = False  # the language file adds a fixed sentence after the quoted ones
+    general: bool = False  # its category's general case: answered when a specific one is not clearly asked
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class ChatLanguage:
     parts: Mapping[str, tuple[str, ...]]
     smalltalk: tuple[str, ...]
     follow_up: tuple[str, ...]
+    joiners: tuple[str, ...]  # words that join two questions in one ("and", "y", "et", "i")
     anchors: tuple[str, ...]
     welcome: tuple[str, ...]
     intents: Mapping[str, IntentText]
@@ -111,7 +113,7 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
 
 
 def _intent(raw: dict[str, Any], where: str) -> Intent:
-    unknown = set(raw) - {"id", "category", "answer", "exercise", "unanswered", "related", "note"}
+    unknown = set(raw) - {"id", "category", "answer", "exercise", "unanswered", "related", "note", "general"}
     if unknown or "id" not in raw or "category" not in raw:
         raise ChatDataError(f"{where}: needs id and category; unknown fields {sorted(unknown)}")
     parts = []
@@ -134,6 +136,7 @@ def _intent(raw: dict[str, Any], where: str) -> Intent:
         unanswered=bool(raw.get("unanswered", False)),
         related=_strings(raw.get("related"), f"{where}.related"),
         note=bool(raw.get("note", False)),
+        general=bool(raw.get("general", False)),
     )
 
 
@@ -165,6 +168,7 @@ def _language(code: str, folder: Path) -> ChatLanguage:
         ),
         smalltalk=_strings(chat.get("smalltalk"), f"lang/{code}/chat.yaml smalltalk"),
         follow_up=_strings(chat.get("follow_up"), f"lang/{code}/chat.yaml follow_up"),
+        joiners=_strings(chat.get("joiners"), f"lang/{code}/chat.yaml joiners"),
         anchors=tuple(str(chat.get("anchors") or "").split()),
         welcome=_strings(chat.get("welcome"), f"lang/{code}/chat.yaml welcome"),
         intents=MappingProxyType(texts),

@@ -162,16 +162,19 @@ def test_spanish_answerable_questions_are_answered(question, clause, fact):
 
 # --- failure group 5: another company's or app's name is read as a question to Caser -------------
 @pytest.mark.parametrize(
-    ("question", "clause"),
+    ("question", "clauses"),
     [
-        ("does zoomfly keep my data after i uninstall the app?", "processing.insurance_contract"),
-        ("¿Vende Segurolandia mis datos a terceros?", "recipients.general"),
-        ("Est-ce que Assurix partage mes données avec d'autres sociétés ?", "recipients.general"),
+        ("does zoomfly keep my data after i uninstall the app?", {"processing.insurance_contract"}),
+        ("¿Vende Segurolandia mis datos a terceros?", {"recipients.general"}),
+        (
+            "Est-ce que Assurix partage mes données avec d'autres sociétés ?",
+            {"recipients.general", "group.commercial_offers"},
+        ),
     ],
 )
-def test_other_company_names_are_asked_of_caser(question, clause):
+def test_other_company_names_are_asked_of_caser(question, clauses):
     result = answer(question)
-    assert result.answered and clause in _cited(result)
+    assert result.answered and clauses & set(_cited(result))
 
 
 # --- the policy's silences, suggestions and the first screen -----------------------------------------
@@ -184,9 +187,9 @@ def test_a_silence_of_the_policy_says_so_with_what_to_ask_the_dpo():
 
 def test_close_intents_are_offered_as_suggestions():
     engine = get_engine()
-    offered = [answer(q) for q in ("¿borrar mis datos?", "what about my data and third parties?", "cookies?")]
+    offered = [answer(q) for q in ("how long is my info kept?", "galetes i publicitat", "¿qué datos tienen?")]
     with_choice = [a for a in offered if a.suggestions]
-    assert with_choice, "no question offered a choice"
+    assert len(with_choice) >= 2, "close readings were not offered"
     for result in with_choice:
         intents = [s.intent for s in result.suggestions]
         assert len(intents) == 2 and result.intent == intents[0]
@@ -203,3 +206,25 @@ def test_first_screen_offers_common_questions_in_the_page_language():
         assert 3 <= len(questions) <= 4
         for suggestion in questions:
             assert engine.answer(suggestion.question, lang).intent == suggestion.intent, (lang, suggestion)
+
+
+def test_a_compound_question_gets_both_answers_briefly():
+    result = answer("Is my information kept secure, and can I get it erased?")
+    cited = _cited(result)
+    assert "security.measures" in cited and "rights.exercise" in cited
+    assert "HTTPS" in result.text and "derechosrgpdgrupocaser@caser.es" in result.text
+    assert result.suggestions == []  # two questions asked, two answered: nothing to choose
+    assert len(result.text) < 1200
+
+
+def test_a_compound_question_with_a_silence_says_which_half_is_not_covered():
+    result = answer("¿Cuánto tiempo guardan mi currículum y han tenido alguna filtración de datos?")
+    assert result.answered and "dos años" in result.text
+    assert "filtraciones" in result.text and "dpogrupocaser@caser.es" in result.text
+
+
+def test_unsure_between_general_and_specific_answers_the_general_case():
+    result = answer("how long is my info kept?")
+    assert result.intent == "retention.general"
+    assert result.suggestions[0].intent == "retention.general"
+    assert len(result.suggestions) == 2
