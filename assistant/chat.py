@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -108,8 +109,10 @@ def strip_personal_data(text: str) -> str:
     return text
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
+@lru_cache(maxsize=1024)
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Sentences of a knowledge text (cached: the texts are few and the splitter's lookbehinds slow)."""
+    return tuple(s.strip() for s in SENTENCE.split(text) if s.strip())
 
 
 class ChatEngine:
@@ -297,7 +300,7 @@ class ChatEngine:
             marked = [s for s in sentences if any(m in fold(s) for m in markers)]
             if marked:
                 return marked[: spec.first]
-        return sentences[: spec.first]
+        return list(sentences[: spec.first])
 
     def _part(self, text: str, part: str, language: str) -> str:
         """The section of a processing clause that starts with the heading of ``part`` (to the next heading)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+import numpy as np
 import snowballstemmer
 
 from knowledge.search import STEMMER_NAMES
@@ -34,6 +35,7 @@ MIN_CHAR_WORD = 3
 # 0.5 -> 0.585, 0.7 -> 0.572; on corpus/chat_questions.yaml 0.5 keeps fact accuracy (0.901 vs 0.909) and
 # declines fewer answerable questions (no-answer precision 0.955 vs 0.917), so 0.5.
 KNN_SHARE = 0.5
+TOP_ROWS = 64  # nearest rows kept before grouping by intent (the 2nd-nearest of an intent is among them)
 RANK_DEPTH = 20  # intents read from each part of the hybrid before combining
 
 
@@ -105,13 +107,18 @@ class _SparseIndex:
         n = len(raw)
         self.idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
         self.rows: list[Phrasing] = list(phrasings)
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        lists: dict[str, list[tuple[int, float]]] = defaultdict(list)
         vectors = [self._weigh(v) for v in raw]
         if method == "centroid":
             vectors, self.rows = self._centroids(vectors, self.rows)
         for i, vector in enumerate(vectors):
             for feature, weight in vector.items():
-                self.postings[feature].append((i, weight))
+                lists[feature].append((i, weight))
+        # numpy arrays per feature: a question's scores are a few vector additions, not a Python loop
+        self.postings = {
+            f: (np.fromiter((i for i, _ in pairs), np.int32), np.fromiter((w for _, w in pairs), np.float64))
+            for f, pairs in lists.items()
+        }
 
     def _weigh(self, vector: Counter[str]) -> dict[str, float]:
         weighted = {f: (1 + math.log(c)) * self.idf.get(f, 0.0) for f, c in vector.items() if c > 0}
@@ -132,16 +139,21 @@ class _SparseIndex:
             out_rows.append(Phrasing(intent, lang, f"{intent}/{lang}", ""))
         return out_vectors, out_rows
 
-    def rank(self, question: str, lang: str, limit: int = 5) -> list[Ranked]:
-        """Intents by score, best first; empty when the question shares nothing with the bank."""
-        query = self._weigh(Counter({f: c for f, c in features(question, lang).items() if f in self.idf}))
-        sims: dict[int, float] = defaultdict(float)
+    def rank(self, question: str, lang: str, limit: int = 5, found: Counter[str] | None = None) -> list[Ranked]:
+        """Intents by score, best first; empty when the question shares nothing with the bank.
+        ``found``: the question's features when the caller has them already."""
+        found = features(question, lang) if found is None else found
+        query = self._weigh(Counter({f: c for f, c in found.items() if f in self.idf}))
+        sims = np.zeros(len(self.rows))
         for feature, weight in query.items():
-            for i, w in self.postings.get(feature, ()):
-                sims[i] += weight * w
+            rows, weights = self.postings[feature]
+            sims[rows] += weight * weights
+        candidates = np.flatnonzero(sims)
+        if len(candidates) > TOP_ROWS:
+            candidates = candidates[np.argpartition(-sims[candidates], TOP_ROWS)[:TOP_ROWS]]
         best: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for i, sim in sims.items():
-            best[self.rows[i].intent].append((sim, self.rows[i].lang))
+        for i in candidates.tolist():
+            best[self.rows[i].intent].append((float(sims[i]), self.rows[i].lang))
         ranked = []
         for intent, scored in best.items():
             scored.sort(reverse=True)
@@ -167,8 +179,9 @@ class IntentIndex:
             return self.indexes[self.method].rank(question, lang, limit)
         scores: dict[str, float] = defaultdict(float)
         langs: dict[str, str] = {}
+        found = features(question, lang)
         for method, share in (("knn", KNN_SHARE), ("centroid", 1 - KNN_SHARE)):
-            for r in self.indexes[method].rank(question, lang, limit=RANK_DEPTH):
+            for r in self.indexes[method].rank(question, lang, limit=RANK_DEPTH, found=found):
                 scores[r.intent] += share * r.score
                 langs.setdefault(r.intent, r.lang)
         ranked = [Ranked(i, s, langs[i]) for i, s in scores.items()]
