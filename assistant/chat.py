@@ -126,7 +126,9 @@ class ChatEngine:
         self.languages = tuple(self.chat.languages)
         self.intents = {i.id: i for i in self.chat.intents}
         self.phrasings = bank_phrasings((code, dict(c.paraphrases)) for code, c in self.chat.languages.items())
-        self.index = IntentIndex(self.phrasings, method)
+        self.synonyms = {code: dict(c.synonyms) for code, c in self.chat.languages.items()}
+        self.requires = {i.id: i.requires for i in self.chat.intents}
+        self.index = IntentIndex(self.phrasings, method, self.synonyms, self.requires)
         self.anchors = {code: {fold(w) for w in c.anchors} for code, c in self.chat.languages.items()}
         all_anchors = set().union(*self.anchors.values()) if self.anchors else set()
         self.all_anchors = {w for w in all_anchors if len(w) > 1}

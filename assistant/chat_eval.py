@@ -118,7 +118,7 @@ def held_out_intents(engine: ChatEngine | None = None) -> dict[str, Any]:
         train = [p for p in phrasings if _fold_of(p.family) != k]
         test = [p for p in phrasings if _fold_of(p.family) == k]
         for method in methods:
-            index = IntentIndex(train, method)
+            index = IntentIndex(train, method, engine.synonyms, engine.requires)
             for p in test:
                 ranked = index.rank(p.text, p.lang, limit=1)
                 results[method][p.lang].append(bool(ranked) and ranked[0].intent == p.intent)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -30,7 +30,7 @@ from knowledge.text import WORD, fold
 CHAR_N = 3
 CHAR_WEIGHT = 2.0  # measured on held-out families: 0.35 gave 0.22, 2.0 gives 0.33 (python -m assistant eval-chat)
 SECOND_SHARE = 0.5  # weight of the second-nearest phrasing of the same intent
-MIN_CHAR_WORD = 3
+MIN_CHAR_WORD = 2
 # Hybrid: KNN_SHARE x nearest phrasings + the rest x intent centroid. Held-out families: 0.3 -> 0.595,
 # 0.5 -> 0.585, 0.7 -> 0.572; on corpus/chat_questions.yaml 0.5 keeps fact accuracy (0.901 vs 0.909) and
 # declines fewer answerable questions (no-answer precision 0.955 vs 0.917), so 0.5.
@@ -49,13 +49,16 @@ def _stem(lang: str, word: str) -> str:
     return fold(_stemmer(lang).stemWord(word))
 
 
-def features(text: str, lang: str) -> Counter[str]:
-    """Sparse features of ``text``: stems, stem bigrams and weighted character 3-grams.
+def features(text: str, lang: str, synonyms: Mapping[str, str] | None = None) -> Counter[str]:
+    """Sparse features of ``text``: stems, stem bigrams and weighted character 3-grams; ``synonyms``
+    (folded word -> the word the bank uses, lang/<code>/chat.yaml) first, so "CV" meets "currículum".
 
     >>> sorted(features("How long?", "en"))[:3]
     ['b:how_long', 's:how', 's:long']
     """
     words = [w for w in WORD.findall(fold(text).replace("'", " ")) if not w.isdigit() or len(w) < 5]
+    if synonyms:
+        words = [synonyms.get(w, w) for w in words]
     stems = [_stem(lang, w) for w in words]
     found: Counter[str] = Counter()
     for stem in stems:
@@ -98,9 +101,12 @@ def bank_phrasings(languages: Iterable[tuple[str, dict[str, tuple[tuple[str, ...
 class _SparseIndex:
     """Sparse TF-IDF vectors of the bank's phrasings (or of their centroids), with an inverted index."""
 
-    def __init__(self, phrasings: Sequence[Phrasing], method: str = "knn") -> None:
+    def __init__(
+        self, phrasings: Sequence[Phrasing], method: str = "knn", synonyms: Mapping[str, Mapping[str, str]] = {}
+    ) -> None:
         self.method = method
-        raw = [features(p.text, p.lang) for p in phrasings]
+        self.synonyms = synonyms
+        raw = [features(p.text, p.lang, synonyms.get(p.lang)) for p in phrasings]
         df: Counter[str] = Counter()
         for vector in raw:
             df.update(vector.keys())
@@ -142,7 +148,7 @@ class _SparseIndex:
     def rank(self, question: str, lang: str, limit: int = 5, found: Counter[str] | None = None) -> list[Ranked]:
         """Intents by score, best first; empty when the question shares nothing with the bank.
         ``found``: the question's features when the caller has them already."""
-        found = features(question, lang) if found is None else found
+        found = features(question, lang, self.synonyms.get(lang)) if found is None else found
         query = self._weigh(Counter({f: c for f, c in found.items() if f in self.idf}))
         sims = np.zeros(len(self.rows))
         for feature, weight in query.items():
@@ -168,18 +174,38 @@ class IntentIndex:
     language) or "hybrid" (KNN_SHARE of the first plus the rest of the second, the best on held-out
     families: knn 0.557, centroid 0.579, hybrid 0.585 on 2,151 phrasings)."""
 
-    def __init__(self, phrasings: Sequence[Phrasing], method: str = "hybrid") -> None:
+    def __init__(
+        self,
+        phrasings: Sequence[Phrasing],
+        method: str = "hybrid",
+        synonyms: Mapping[str, Mapping[str, str]] = {},
+        requires: Mapping[str, tuple[str, ...]] = {},
+    ) -> None:
         self.method = method
+        self.synonyms = synonyms
+        self.requires = {intent: cues for intent, cues in requires.items() if cues}
         parts = ("knn", "centroid") if method == "hybrid" else (method,)
-        self.indexes = {m: _SparseIndex(phrasings, m) for m in parts}
+        self.indexes = {m: _SparseIndex(phrasings, m, synonyms) for m in parts}
 
     def rank(self, question: str, lang: str, limit: int = 5) -> list[Ranked]:
-        """Intents by score, best first; empty when the question shares nothing with the bank."""
+        """Intents by score, best first; empty when the question shares nothing with the bank. An
+        intent whose ``requires`` words are all missing from the question is left out."""
+        ranked = self._rank(question, lang, limit + len(self.requires))
+        if self.requires:
+            words = WORD.findall(fold(question).replace("'", " "))
+            ranked = [r for r in ranked if self._named(r.intent, words)]
+        return ranked[:limit]
+
+    def _named(self, intent: str, words: list[str]) -> bool:
+        cues = self.requires.get(intent)
+        return not cues or any(w.startswith(cue) for w in words for cue in cues)
+
+    def _rank(self, question: str, lang: str, limit: int) -> list[Ranked]:
         if self.method != "hybrid":
             return self.indexes[self.method].rank(question, lang, limit)
         scores: dict[str, float] = defaultdict(float)
         langs: dict[str, str] = {}
-        found = features(question, lang)
+        found = features(question, lang, self.synonyms.get(lang))
         for method, share in (("knn", KNN_SHARE), ("centroid", 1 - KNN_SHARE)):
             for r in self.indexes[method].rank(question, lang, limit=RANK_DEPTH, found=found):
                 scores[r.intent] += share * r.score

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .text import fold
+
 FRAME_KEYS = (
     "source",
     "no_answer",
@@ -55,6 +57,7 @@ class Intent:
     related: tuple[str, ...] = ()
     note: bool = False  # the language file adds a fixed sentence after the quoted ones
     general: bool = False  # its category's general case: answered when a specific one is not clearly asked
+    requires: tuple[str, ...] = ()  # word beginnings (folded), one of which the question must hold
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ChatLanguage:
     smalltalk: tuple[str, ...]
     follow_up: tuple[str, ...]
     joiners: tuple[str, ...]  # words that join two questions in one ("and", "y", "et", "i")
+    synonyms: Mapping[str, str]  # folded word -> the word the bank uses ("cv" -> "curriculum")
     anchors: tuple[str, ...]
     welcome: tuple[str, ...]
     intents: Mapping[str, IntentText]
@@ -113,7 +117,17 @@ def _strings(raw: Any, where: str) -> tuple[str, ...]:
 
 
 def _intent(raw: dict[str, Any], where: str) -> Intent:
-    unknown = set(raw) - {"id", "category", "answer", "exercise", "unanswered", "related", "note", "general"}
+    unknown = set(raw) - {
+        "id",
+        "category",
+        "answer",
+        "exercise",
+        "unanswered",
+        "related",
+        "note",
+        "general",
+        "requires",
+    }
     if unknown or "id" not in raw or "category" not in raw:
         raise ChatDataError(f"{where}: needs id and category; unknown fields {sorted(unknown)}")
     parts = []
@@ -137,6 +151,7 @@ def _intent(raw: dict[str, Any], where: str) -> Intent:
         related=_strings(raw.get("related"), f"{where}.related"),
         note=bool(raw.get("note", False)),
         general=bool(raw.get("general", False)),
+        requires=tuple(fold(w) for w in _strings(raw.get("requires"), f"{where}.requires")),
     )
 
 
@@ -169,6 +184,7 @@ def _language(code: str, folder: Path) -> ChatLanguage:
         smalltalk=_strings(chat.get("smalltalk"), f"lang/{code}/chat.yaml smalltalk"),
         follow_up=_strings(chat.get("follow_up"), f"lang/{code}/chat.yaml follow_up"),
         joiners=_strings(chat.get("joiners"), f"lang/{code}/chat.yaml joiners"),
+        synonyms=MappingProxyType({fold(str(k)): fold(str(v)) for k, v in (chat.get("synonyms") or {}).items()}),
         anchors=tuple(str(chat.get("anchors") or "").split()),
         welcome=_strings(chat.get("welcome"), f"lang/{code}/chat.yaml welcome"),
         intents=MappingProxyType(texts),
