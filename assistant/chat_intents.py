@@ -198,7 +198,8 @@ class IntentIndex:
 
     def _named(self, intent: str, words: list[str]) -> bool:
         cues = self.requires.get(intent)
-        return not cues or any(w.startswith(cue) for w in words for cue in cues)
+        # "qu=" is the whole word "qu" (French "qu'est-ce"); other cues are word beginnings
+        return not cues or any(w == c[:-1] if c.endswith("=") else w.startswith(c) for w in words for c in cues)
 
     def _rank(self, question: str, lang: str, limit: int) -> list[Ranked]:
         if self.method != "hybrid":

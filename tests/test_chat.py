@@ -112,11 +112,13 @@ def test_how_long_is_not_the_introduction():
 
 
 def test_is_my_data_safe_is_not_video_surveillance():
-    result = answer("is my personal information safe?")
-    assert _cited(result)[0] == "security.measures"
-    unsure = answer("are my personal details kept safe?")  # "kept": retention too; both are offered
-    assert "processing.video_surveillance" not in _cited(unsure)
-    assert "security.measures" in [unsure.intent, *(s.intent for s in unsure.suggestions)]
+    assert _cited(answer("is my information safe with you?"))[0] == "security.measures"
+    # Shared words ("kept", "personal information") make these unsure: security is answered or offered,
+    # and the video-surveillance clause ("security of people and premises") never answers.
+    for question in ("are my personal details kept safe?", "is my personal information safe?"):
+        result = answer(question)
+        assert "processing.video_surveillance" not in _cited(result)
+        assert "security.measures" in [result.intent, *(s.intent for s in result.suggestions)], question
 
 
 def test_french_retention_is_not_complaint_handling():
