@@ -34,7 +34,9 @@ ANCHORLESS_SCORE = 0.50  # above every off-topic question of corpus/chat_questio
 COMPOUND_SCORE = 0.35  # each half of a compound question must be recognised this surely on its own
 GENERAL_RATIO = 0.95  # a specific intent must beat its category's general one by more than this to answer
 CLOSE_RATIO = 0.85  # held-out: second/first is 0.69 (median) when right, 0.89 when wrong
-LANGUAGE_SURE = 0.9  # below this confidence the nearest phrasing's language may decide
+LANGUAGE_SURE = 0.9  # below this confidence the page's language (the hint) decides
+# Below this, with no hint, the nearest phrasing's language decides (at 0.9 "¿y el CV?" went Catalan).
+BANK_DECIDES_LANGUAGE = 0.7
 FOLLOW_UP_WORDS = 4  # a question this short after another one is read with it
 PERSONAL_KINDS = ("id_numbers", "emails", "phones", "policy_numbers", "claim_numbers")
 # Sentence ends: . ! ? followed by a capital, digit or opening mark; not after "Art." "Avda." "S.A." "etc.".
@@ -165,7 +167,7 @@ class ChatEngine:
             return self._finish(self.lang(language).frames["smalltalk"], language, [], True, "smalltalk", pii)
 
         ranked = self._rank(clean, language, history)
-        unsure = confidence < LANGUAGE_SURE and detected in self.languages and lang not in self.languages
+        unsure = confidence < BANK_DECIDES_LANGUAGE and detected in self.languages and lang not in self.languages
         if ranked and unsure and ranked[0].lang != language:
             language = ranked[0].lang  # a short Catalan question read as Spanish, say: the bank knows better
         fallback = self.lang(language).frames["fallback"]
