@@ -162,8 +162,8 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
 
     >>> ctx = ReplyContext(labels=("erasure",), language="es", received=date(2026, 3, 2), id_number_valid=True)
     >>> reply = compose_reply(ctx)
-    >>> (reply.deadline.isoformat(), reply.asks_for_identity, "10/2010" in reply.text)
-    ('2026-04-02', False, True)
+    >>> (reply.deadline.isoformat(), reply.asks_for_identity, "10/2010" in reply.text)  # 2-3 Apr 2026: Easter
+    ('2026-04-06', False, True)
     """
     kb = kb or load_knowledge()
     notes: list[str] = []
