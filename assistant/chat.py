@@ -236,6 +236,8 @@ class ChatEngine:
                 specs = [*intent.answer, *(AnswerPart(entry=c, first=1) for c in label.exercise_clauses)]
             else:
                 specs = list(intent.answer)
+            if len(intents) > 1:
+                specs = specs[:1]  # two questions in one: each answered by its main source, so it stays short
             for spec in specs:
                 if spec.entry not in cited or not intent.exercise:
                     parts += [s for s in self._sentences(spec, language) if s not in parts]
