@@ -217,6 +217,9 @@ class ChatEngine:
         cited: list[str] = []
         mailto = None
         answered = False
+        if main.offtopic:
+            text = chat.frames["off_topic"]
+            return self._finish(text, language, [], False, "no_answer", pii, main.id, notes)
         for intent in intents:
             if intent.unanswered:
                 ask = chat.intents[intent.id].ask

@@ -28,6 +28,7 @@ FRAME_KEYS = (
     "fallback",
     "smalltalk",
     "suggest",
+    "off_topic",
 )
 PART_KEYS = ("purpose", "data", "legal_basis", "retention")
 DEFAULT_FIRST = 2  # sentences quoted from an entry when the intent names no part or marker
@@ -58,6 +59,7 @@ class Intent:
     note: bool = False  # the language file adds a fixed sentence after the quoted ones
     general: bool = False  # its category's general case: answered when a specific one is not clearly asked
     requires: tuple[str, ...] = ()  # word beginnings (folded), one of which the question must hold
+    offtopic: bool = False  # not a data-protection question: the off_topic frame answers
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def _intent(raw: dict[str, Any], where: str) -> Intent:
         "note",
         "general",
         "requires",
+        "offtopic",
     }
     if unknown or "id" not in raw or "category" not in raw:
         raise ChatDataError(f"{where}: needs id and category; unknown fields {sorted(unknown)}")
@@ -152,6 +155,7 @@ def _intent(raw: dict[str, Any], where: str) -> Intent:
         note=bool(raw.get("note", False)),
         general=bool(raw.get("general", False)),
         requires=tuple(fold(w) for w in _strings(raw.get("requires"), f"{where}.requires")),
+        offtopic=bool(raw.get("offtopic", False)),
     )
 
 

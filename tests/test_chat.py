@@ -37,10 +37,17 @@ def test_language_follows_the_question():
 
 
 def test_unanswerable_says_so_and_points_to_the_dpo():
-    result = answer("¿Cuánto cuesta un seguro de coche?")
-    assert not result.answered and result.kind == "no_answer"
-    assert "dpogrupocaser@caser.es" in result.text
+    result = answer("¿Recogen datos de niños menores de catorce años?")
+    assert not result.answered and result.kind == "no_answer" and result.intent == "minors"
+    assert "dpogrupocaser@caser.es" in result.text and "menores" in result.text
     assert result.citations == []
+
+
+def test_insurance_questions_are_not_for_the_privacy_chat():
+    for question in ("¿Cuánto cuesta un seguro de coche?", "When do I get paid for my burst pipe claim?"):
+        result = answer(question)
+        assert not result.answered and result.intent == "offtopic.insurance", question
+        assert result.citations == [] and "@" not in result.text
 
 
 def test_exercising_a_right_gets_how_to_and_a_mailto():
