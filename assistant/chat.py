@@ -199,7 +199,8 @@ class ChatEngine:
         if best.score < MIN_INTENT_SCORE:
             return False
         anchored = any(w in self.all_anchors for w in words)
-        return anchored or best.score >= ANCHORLESS_SCORE
+        # an out-of-scope reading needs no privacy word: it declines anyway, saying what the chat is for
+        return anchored or self.intents[best.intent].offtopic or best.score >= ANCHORLESS_SCORE
 
     def _no_answer(self, language: str, pii: bool, notes: list[str]) -> Answer:
         text = self.lang(language).frames["no_answer"].format(**self.kb.contacts)
