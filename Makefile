@@ -12,7 +12,7 @@ DEMO_PASSWORD ?= caser-lantern-harbour
 TRANSLATIONS := assistant/web/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: install translations babel-extract axe system-deps run test lint check-knowledge bench train clean
+.PHONY: test-fast install translations babel-extract axe system-deps run test lint check-knowledge bench train clean
 
 install: $(STAMP) translations
 
@@ -72,6 +72,10 @@ check-knowledge: install
 
 test: install system-deps axe lint check-knowledge
 	@$(BIN)/pytest
+
+# The fast tier: no root, no servers (tests marked slow need PostgreSQL, Dovecot, Chromium or gunicorn).
+test-fast: install lint check-knowledge
+	@$(BIN)/pytest -m "not slow" -q
 
 bench: install system-deps
 	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done

@@ -25,15 +25,16 @@ MAX_EXAMPLES = 3
 
 
 def intent_of(answer: dict[str, Any]) -> str:
-    """What the visitor wanted, as the chat understood it: its kind of answer and the clause it drew on.
+    """What the visitor wanted, as the chat understood it: its kind of answer and the intent it
+    recognised (else the clause it drew on).
 
-    >>> intent_of({"kind": "answer", "citations": [{"id": "rights.erasure"}]})
-    'answer:rights.erasure'
+    >>> intent_of({"kind": "answer", "intent": "retention.cv", "citations": [{"id": "web.job_applications"}]})
+    'answer:retention.cv'
     >>> intent_of({"kind": "no_answer", "citations": []})
     'no_answer'
     """
     citations = answer.get("citations") or []
-    topic = citations[0].get("id") if citations else None
+    topic = answer.get("intent") or (citations[0].get("id") if citations else None)
     return f"{answer.get('kind') or 'answer'}:{topic}" if topic else str(answer.get("kind") or "answer")
 
 

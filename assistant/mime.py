@@ -27,6 +27,7 @@ from typing import Any
 
 import nh3
 
+from .nlp.clean import THREAD_PREFIX as THREAD_PREFIX  # re-exported: the mail code's name for it
 from .nlp.clean import html_to_text
 
 MAX_BODY_CHARS = 1_000_000  # a longer text part is cut: no request needs a megabyte of prose
@@ -37,12 +38,10 @@ ID_DOCUMENT_NAME = re.compile(
     re.IGNORECASE,
 )
 ID_DOCUMENT_TYPES = ("image/", "application/pdf")
-# "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:" ... as mail clients prefix a thread's subject.
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 LONE_HIGH = re.compile(r"[\ud800-\udc7f\udd00-\udfff]")  # not a surrogateescape'd byte (U+DC80..U+DCFF)
 # A Date header outside these years is a typo or a probe (year 9999 overflows the deadline arithmetic).
 SANE_YEARS = range(1990, 2101)
-THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 class MessageParseError(ValueError):

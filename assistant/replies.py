@@ -18,71 +18,7 @@ from knowledge.base import load as load_knowledge
 
 from .deadlines import deadline as compute_deadline
 
-REPLY_LANGUAGES = ("es", "fr", "en")
-RIGHT_ORDER = (
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "portability",
-    "objection",
-    "objection_marketing",
-    "consent_withdrawal",
-    "automated_decision",
-    "complaint",
-    "information",
-)
-# Rights whose answer discloses or changes data: identity must be sure (GDPR Art. 12(6)).
-NEEDS_IDENTITY = frozenset(
-    {"access", "rectification", "erasure", "restriction", "portability", "objection", "automated_decision"}
-)
 QUESTION_CHARS = 600  # a mail's question is in its first lines; the chat reads no further
-NEEDS_POLICY = frozenset({"access", "rectification", "erasure", "portability"})
-DATE_FORMATS = {"es": "{d} de {m} de {y}", "fr": "{d} {m} {y}", "en": "{d} {m} {y}"}
-MONTHS = {
-    "es": [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
 
 
 @dataclass(frozen=True)
@@ -205,8 +141,10 @@ class SuggestedReply:
         }
 
 
-def format_date(day: date, lang: str) -> str:
-    return DATE_FORMATS[lang].format(d=day.day, m=MONTHS[lang][day.month - 1], y=day.year)
+def format_date(day: date, lang: str, kb: KnowledgeBase | None = None) -> str:
+    """``day`` as a letter in ``lang`` writes it (templates/<lang>.yaml; Spanish without one)."""
+    kb = kb or load_knowledge()
+    return kb.templates.get(lang, kb.templates["es"]).format_date(day)
 
 
 def _citations(kb: KnowledgeBase, sections: tuple[Section, ...], lang: str) -> list[dict[str, str]]:
@@ -224,8 +162,8 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
 
     >>> ctx = ReplyContext(labels=("erasure",), language="es", received=date(2026, 3, 2), id_number_valid=True)
     >>> reply = compose_reply(ctx)
-    >>> (reply.deadline.isoformat(), reply.asks_for_identity, "10/2010" in reply.text)
-    ('2026-04-02', False, True)
+    >>> (reply.deadline.isoformat(), reply.asks_for_identity, "10/2010" in reply.text)  # 2-3 Apr 2026: Easter
+    ('2026-04-06', False, True)
     """
     kb = kb or load_knowledge()
     notes: list[str] = []
@@ -234,7 +172,8 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
         notes.append(f"No templates in '{context.language}': the suggestion is in Spanish; translate before sending.")
     templates: ReplyTemplates = kb.templates[lang]
     due = compute_deadline(context.received, extended=context.extended)
-    rights = [r for r in RIGHT_ORDER if r in context.labels]
+    rights = [label.id for label in kb.labels if label.id in context.labels and label.id != "other"]
+    by_id = {label.id: label for label in kb.labels}
 
     if not rights:  # "other": no GDPR reply, a routing suggestion for the agent
         route = templates.routing["claim" if context.claim_number else "default"]
@@ -249,9 +188,11 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
     sections.append(Section("greeting", greeting))
     names = [kb.label(r).name.get(lang, r) for r in rights]
     sections.append(
-        Section("intro", templates.intro.format(received=format_date(context.received, lang), rights=", ".join(names)))
+        Section(
+            "intro", templates.intro.format(received=templates.format_date(context.received), rights=", ".join(names))
+        )
     )
-    if set(rights) & NEEDS_POLICY:
+    if any(by_id[r].needs_policy for r in rights):
         reference = context.policy_number or "[[policy_number]]"
         sections.append(Section("reference", templates.reference.format(policy=reference)))
     for right in rights:
@@ -260,14 +201,14 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
             continue
         block: Block = templates.blocks[right]
         sections.append(Section(f"label:{right}", block.text, block.cites))
-    asks_identity = bool(set(rights) & NEEDS_IDENTITY) and context.identity_in_doubt
+    asks_identity = any(by_id[r].needs_identity for r in rights) and context.identity_in_doubt
     if asks_identity:
         sections.append(Section("identity", templates.identity.text, templates.identity.cites))
     timing = templates.extension if context.extended else templates.deadline
     sections.append(
         Section(
             "extension" if context.extended else "deadline",
-            timing.text.format(deadline=format_date(due, lang)),
+            timing.text.format(deadline=templates.format_date(due)),
             timing.cites,
         )
     )
@@ -316,7 +257,7 @@ def extension_letter(context: ReplyContext, kb: KnowledgeBase | None = None) -> 
     sections = (
         Section("greeting", greeting),
         Section(
-            "extension", templates.extension.text.format(deadline=format_date(due, lang)), templates.extension.cites
+            "extension", templates.extension.text.format(deadline=templates.format_date(due)), templates.extension.cites
         ),
         Section("closing", templates.closing.text, templates.closing.cites),
     )
@@ -397,7 +338,8 @@ def _stated_date(text: str, lang: str) -> date | None:
     text = " ".join(text.split()).casefold()
     numeric = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
     words = re.fullmatch(r"(?:\w+ )?(\d{1,2})(?:er)?(?: de)? (\w+)(?: de)? (\d{4})", text)
-    months = [m.casefold() for m in MONTHS[lang]]
+    kb = load_knowledge()
+    months = [m.casefold() for m in kb.templates.get(lang, kb.templates["es"]).months]
     try:
         if numeric:
             return date(int(numeric[3]), int(numeric[2]), int(numeric[1]))

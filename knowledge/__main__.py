@@ -38,6 +38,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     kb = load()
+    if args.lang not in kb.text_languages:
+        print(f"no rendering in {args.lang!r}; languages: {', '.join(kb.text_languages)}", file=sys.stderr)
+        return 2
     try:
         entry = kb.entry(args.id)
     except KeyError:
@@ -68,11 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.set_defaults(func=_cmd_check)
     show = sub.add_parser("show", help="print one clause or rule")
     show.add_argument("id")
-    show.add_argument("--lang", default="fr", choices=["fr", "es", "en"])
+    show.add_argument("--lang", default="fr", help="fr (the source) or a rendering: es, en, ca (languages.yaml)")
     show.set_defaults(func=_cmd_show)
     search = sub.add_parser("search", help="the clauses that best answer a question")
     search.add_argument("question")
-    search.add_argument("--lang", choices=["fr", "es", "en"], help="the question's language (default es)")
+    search.add_argument("--lang", help="the question's language, for stemming (default es)")
     search.add_argument("--limit", type=int, default=5)
     search.set_defaults(func=_cmd_search)
     args = parser.parse_args(argv)

@@ -17,10 +17,13 @@ from typing import Any
 
 import yaml
 
+from .chatdata import ChatData, ChatDataError, load_chat
 from .text import fold
 
 DATA_DIR = Path(__file__).parent / "data"
-LANGUAGES = ("fr", "es", "en")  # fr is the source's language; es and en are our renderings
+SOURCE_LANGUAGE = "fr"  # the policy given to us; every other rendering is ours
+LANGUAGES = ("fr", "es", "en")  # renderings kept inline in policy/*.yaml; later ones live in lang/<code>/policy.yaml
+CAPABILITIES = ("classify", "reply", "chat", "ui")
 
 
 class KnowledgeError(ValueError):
@@ -83,11 +86,27 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Language:
+    """One language and what it supports (data/languages.yaml)."""
+
+    code: str
+    name: str
+    supports: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Label:
+    """One label of the taxonomy, with the facts replies and the chat need about the right."""
+
     id: str
     gdpr: str
     imap_keyword: str
     name: Mapping[str, str]
+    right: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # "your right of {right}"
+    needs_identity: bool = False  # GDPR Art. 12(6): the answer discloses or changes data
+    needs_policy: bool = False  # the office needs the policy number to find the data
+    exercise_clauses: tuple[str, ...] = ()  # clauses quoted when a visitor asks how to exercise it
+    exercisable: bool = False  # a visitor can exercise it (not "information" or "other")
 
 
 @dataclass(frozen=True)
@@ -163,6 +182,12 @@ class ReplyTemplates:
     closing: Block
     placeholders: Mapping[str, str]
     routing: Mapping[str, str]
+    date_format: str = "{d}/{m}/{y}"
+    months: tuple[str, ...] = tuple(str(n) for n in range(1, 13))
+
+    def format_date(self, day: Any) -> str:
+        """A date as a letter in this language writes it ("2 de marzo de 2026")."""
+        return self.date_format.format(d=day.day, m=self.months[day.month - 1], y=day.year)
 
     def all_blocks(self) -> dict[str, Block]:
         named = {f"label:{k}": v for k, v in self.blocks.items()}
@@ -185,6 +210,23 @@ class KnowledgeBase:
     policy_version: str
     lexicon: Lexicon
     templates: Mapping[str, ReplyTemplates]
+    languages: tuple[Language, ...] = ()
+    chat: ChatData | None = None
+    contacts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def languages_for(self, capability: str) -> tuple[str, ...]:
+        """Codes of the languages that declare ``capability`` (classify, reply, chat, ui), in file order."""
+        return tuple(lang.code for lang in self.languages if capability in lang.supports)
+
+    @property
+    def text_languages(self) -> tuple[str, ...]:
+        """The source language and every language the chat answers in: clauses and rules have all."""
+        return tuple(dict.fromkeys((SOURCE_LANGUAGE, *self.languages_for("chat"))))
+
+    @property
+    def right_ids(self) -> tuple[str, ...]:
+        """The labels that are rights a person can exercise, in the taxonomy's order."""
+        return tuple(label.id for label in self.labels if label.exercisable)
 
     def __iter__(self) -> Iterator[Clause]:
         return iter(self.clauses)
@@ -314,20 +356,23 @@ def load_from(data_dir: Path) -> KnowledgeBase:
     for path in data_files(data_dir):
         digest.update(path.relative_to(data_dir).as_posix().encode())
         digest.update(path.read_bytes())
+    renderings = _renderings(data_dir)
     clauses: list[Clause] = []
     for path in sorted((data_dir / "policy").glob("*.yaml")):
         for i, raw in enumerate(_read_yaml(path).get("clauses") or []):
-            clauses.append(_clause(raw, f"{path.name}[{i}]"))
+            extra = renderings["clauses"].get(raw.get("id", ""), {})
+            clauses.append(_clause(_overlay(raw, extra), f"{path.name}[{i}]"))
     rules = tuple(
-        _rule(raw, f"gdpr_rules.yaml[{i}]")
+        _rule(_overlay(raw, renderings["rules"].get(raw.get("id", ""), {})), f"gdpr_rules.yaml[{i}]")
         for i, raw in enumerate(_read_yaml(data_dir / "gdpr_rules.yaml").get("rules") or [])
     )
-    labels = tuple(
-        Label(
-            id=raw["id"], gdpr=raw["gdpr"], imap_keyword=raw["imap_keyword"], name=_frozen_map(raw["name"], raw["id"])
-        )
-        for raw in _read_yaml(data_dir / "labels.yaml")["labels"]
-    )
+    labels = tuple(_label(raw) for raw in _read_yaml(data_dir / "labels.yaml")["labels"])
+    languages = _languages(_read_yaml(data_dir / "languages.yaml"))
+    chat_codes = tuple(lang.code for lang in languages if "chat" in lang.supports)
+    try:
+        chat = load_chat(data_dir, chat_codes)
+    except ChatDataError as exc:
+        raise KnowledgeError(str(exc)) from None
     return KnowledgeBase(
         clauses=tuple(clauses),
         rules=rules,
@@ -338,7 +383,75 @@ def load_from(data_dir: Path) -> KnowledgeBase:
         templates=MappingProxyType(
             {p.stem: _templates(_read_yaml(p), p.name) for p in sorted((data_dir / "templates").glob("*.yaml"))}
         ),
+        languages=languages,
+        chat=chat,
+        contacts=_contacts(_read_yaml(data_dir / "contacts.yaml"), clauses),
     )
+
+
+def _label(raw: dict[str, Any]) -> Label:
+    lid = raw["id"]
+    return Label(
+        id=lid,
+        gdpr=raw["gdpr"],
+        imap_keyword=raw["imap_keyword"],
+        name=_frozen_map(raw["name"], lid),
+        right=_frozen_map(raw.get("right") or {}, f"{lid}.right"),
+        needs_identity=bool(raw.get("needs_identity", False)),
+        needs_policy=bool(raw.get("needs_policy", False)),
+        exercise_clauses=tuple(raw.get("exercise_clauses") or ()),
+        exercisable=bool(raw.get("exercisable", False)),
+    )
+
+
+def _languages(raw: dict[str, Any]) -> tuple[Language, ...]:
+    languages = []
+    for i, entry in enumerate(raw.get("languages") or []):
+        supports = frozenset(entry.get("supports") or ())
+        if not isinstance(entry.get("code"), str) or supports - set(CAPABILITIES):
+            raise KnowledgeError(f"languages.yaml[{i}]: needs a code and supports among {CAPABILITIES}")
+        languages.append(Language(entry["code"], str(entry.get("name", entry["code"])), supports))
+    return tuple(languages)
+
+
+def _contacts(raw: dict[str, Any], clauses: list[Clause]) -> Mapping[str, str]:
+    """Contact points named once (contacts.yaml), their values read from the clauses' facts."""
+    by_id = {c.id: c for c in clauses}
+    contacts = {}
+    for name, ref in (raw.get("contacts") or {}).items():
+        clause = by_id.get(ref.get("clause", ""))
+        fact = next((f for f in clause.facts if f.kind == ref.get("kind")), None) if clause else None
+        if fact is None:
+            raise KnowledgeError(f"contacts.yaml: {name}: no {ref.get('kind')} fact in clause {ref.get('clause')}")
+        contacts[name] = fact.value
+    return MappingProxyType(contacts)
+
+
+def _renderings(data_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """lang/<code>/policy.yaml: {"clauses"|"rules": {id: {title, text, keywords?}}} per language."""
+    found: dict[str, dict[str, dict[str, Any]]] = {"clauses": {}, "rules": {}}
+    for path in sorted(data_dir.glob("lang/*/policy.yaml")):
+        code = path.parent.name
+        raw = _read_yaml(path)
+        for kind in ("clauses", "rules"):
+            for entry_id, fields in (raw.get(kind) or {}).items():
+                if not isinstance(fields, dict) or set(fields) - {"title", "text", "keywords"}:
+                    raise KnowledgeError(f"lang/{code}/policy.yaml: {entry_id}: expected title, text, keywords")
+                found[kind].setdefault(entry_id, {})[code] = fields
+    return found
+
+
+def _overlay(raw: dict[str, Any], extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The entry's raw fields with the renderings of lang/<code>/policy.yaml added per language."""
+    if not extra:
+        return raw
+    merged = dict(raw)
+    for key in ("title", "text", "keywords"):
+        merged[key] = dict(merged.get(key) or {})
+        for code, fields in extra.items():
+            if key in fields:
+                merged[key][code] = fields[key]
+    return merged
 
 
 PLACEHOLDER = re.compile(r"\[\[([a-z_]+)\]\]")
@@ -366,7 +479,11 @@ def _templates(raw: dict[str, Any], where: str) -> ReplyTemplates:
             closing=_block(raw["closing"], f"{where}:closing"),
             placeholders=MappingProxyType(dict(raw["placeholders"])),
             routing=MappingProxyType(dict(raw["routing"])),
+            date_format=str(raw.get("date_format", "{d}/{m}/{y}")),
+            months=tuple(str(m) for m in raw.get("months") or range(1, 13)),
         )
+        if len(templates.months) != 12:
+            raise KnowledgeError(f"{where}: months must list twelve names")
     except KeyError as exc:
         raise KnowledgeError(f"{where}: missing {exc}") from None
     for name, block in templates.all_blocks().items():

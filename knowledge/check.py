@@ -20,7 +20,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from .base import LANGUAGES, Fact, KnowledgeBase
+from .base import Fact, KnowledgeBase
+from .chatdata import FRAME_KEYS, PART_KEYS
 
 SOURCE_NAME = "000_c7eb5df17c06c7b9.txt"
 SENTENCE_THRESHOLD = 85.0  # see tests/test_knowledge.py: genuine chunks score >= 89, invented ones < 75
@@ -101,7 +102,7 @@ def check_schema(kb: KnowledgeBase) -> list[str]:
         seen.add(entry.id)
         if not ID_PATTERN.match(entry.id):
             problems.append(f"{entry.id}: id must look like 'section.name' (lowercase, dots)")
-        for lang in LANGUAGES:
+        for lang in kb.text_languages:
             if not entry.text.get(lang, "").strip():
                 problems.append(f"{entry.id}: text.{lang} missing")
             if not entry.title.get(lang, "").strip():
@@ -112,7 +113,7 @@ def check_schema(kb: KnowledgeBase) -> list[str]:
         if not entry.labels:
             problems.append(f"{entry.id}: no label")
     for clause in kb.clauses:
-        for lang in LANGUAGES:
+        for lang in kb.text_languages:
             if not clause.keywords.get(lang):
                 problems.append(f"{clause.id}: keywords.{lang} missing")
         if not clause.topics:
@@ -130,6 +131,92 @@ def check_schema(kb: KnowledgeBase) -> list[str]:
     if len(set(taxonomy)) != len(taxonomy):
         problems.append("labels.yaml: duplicate label id")
     return problems
+
+
+MIN_PHRASINGS = 30  # per intent, across the chat's languages (issue 12)
+FRAME_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def check_chat(kb: KnowledgeBase) -> list[str]:
+    """Intents point at real entries, rights and parts; every chat language has every piece it needs."""
+    chat = kb.chat
+    if chat is None:
+        return ["chat/intents.yaml: no chat data"]
+    problems: list[str] = []
+    entry_ids = {c.id for c in kb.clauses} | {r.id for r in kb.rules}
+    intent_ids = [i.id for i in chat.intents]
+    if len(set(intent_ids)) != len(intent_ids):
+        problems.append("chat/intents.yaml: duplicate intent id")
+    known_fields = {"right", "ask", "titles", *kb.contacts}
+    for intent in chat.intents:
+        where = f"intent {intent.id}"
+        if intent.category not in chat.categories:
+            problems.append(f"{where}: unknown category {intent.category}")
+        if intent.unanswered and (intent.answer or intent.exercise):
+            problems.append(f"{where}: an unanswered intent quotes nothing")
+        if not intent.unanswered and not intent.answer and not intent.exercise:
+            problems.append(f"{where}: neither an answer nor a right to exercise")
+        if intent.exercise and intent.exercise not in kb.right_ids:
+            problems.append(f"{where}: exercise {intent.exercise} is not an exercisable right in labels.yaml")
+        for other in intent.related:
+            if other not in intent_ids:
+                problems.append(f"{where}: related intent {other} does not exist")
+        for part in intent.answer:
+            if part.entry not in entry_ids:
+                problems.append(f"{where}: unknown entry {part.entry}")
+                continue
+            if part.part and part.part not in PART_KEYS:
+                problems.append(f"{where}: unknown part {part.part}")
+            for lang, language in chat.languages.items():
+                text = kb.entry(part.entry).text.get(lang, "")
+                if part.part and not any(h in text for h in language.parts.get(part.part, ())):
+                    problems.append(f"{where}: {part.entry} has no '{part.part}' heading in {lang}")
+                if part.match and not any(fold_text(m) in fold_text(text) for m in part.match):
+                    problems.append(f"{where}: no sentence of {part.entry} in {lang} holds a marker {part.match}")
+    for lang, language in chat.languages.items():
+        where = f"lang/{lang}"
+        for key in FRAME_KEYS:
+            if key not in language.frames:
+                problems.append(f"{where}/chat.yaml: frame {key} missing")
+        for key, frame in language.frames.items():
+            unknown = set(FRAME_FIELD.findall(frame)) - known_fields
+            if unknown:
+                problems.append(f"{where}/chat.yaml: frame {key} uses unknown fields {sorted(unknown)}")
+        for key in PART_KEYS:
+            if not language.parts.get(key):
+                problems.append(f"{where}/chat.yaml: part heading {key} missing")
+        for intent in chat.intents:
+            text = language.intents.get(intent.id)
+            if text is None:
+                problems.append(f"{where}/chat.yaml: intent {intent.id} has no question")
+            elif intent.unanswered and not text.ask:
+                problems.append(f"{where}/chat.yaml: intent {intent.id} is unanswered and has no 'ask'")
+            elif intent.note and not text.note:
+                problems.append(f"{where}/chat.yaml: intent {intent.id} needs a note")
+            if not language.paraphrases.get(intent.id):
+                problems.append(f"{where}/paraphrases.yaml: no phrasing of {intent.id}")
+        for intent_id in set(language.paraphrases) - set(intent_ids):
+            problems.append(f"{where}/paraphrases.yaml: unknown intent {intent_id}")
+        for intent_id in language.welcome:
+            if intent_id not in intent_ids:
+                problems.append(f"{where}/chat.yaml: welcome intent {intent_id} does not exist")
+    for intent in chat.intents:
+        count = sum(len(f) for language in chat.languages.values() for f in language.paraphrases.get(intent.id, ()))
+        if count < MIN_PHRASINGS:
+            problems.append(f"intent {intent.id}: {count} phrasings, fewer than {MIN_PHRASINGS}")
+    for label in kb.labels:
+        if label.exercisable:
+            for lang in chat.languages:
+                if not label.right.get(lang):
+                    problems.append(f"labels.yaml: {label.id}: no 'right' wording in {lang}")
+        for clause_id in label.exercise_clauses:
+            if clause_id not in entry_ids:
+                problems.append(f"labels.yaml: {label.id}: unknown exercise clause {clause_id}")
+    return problems
+
+
+def fold_text(text: str) -> str:
+    return normalise(text)
 
 
 def _value_agrees(fact: Fact) -> bool:
@@ -173,14 +260,14 @@ def check_facts(kb: KnowledgeBase) -> list[str]:
             elif not _value_agrees(fact):
                 problems.append(f"{clause.id}: value {fact.value!r} does not agree with its quote {fact.quote!r}")
             if fact.kind in {"email", "vat", "phone"}:
-                for lang in ("es", "en"):
+                for lang in kb.text_languages[1:]:
                     if fact.value not in clause.text[lang]:
                         problems.append(f"{clause.id}: {fact.kind} {fact.value} missing from the {lang} rendering")
     for rule in kb.rules:
         for fact in rule.facts:
             if fact.kind in {"period", "extension"}:
                 words = {1: ("one", "un mes", "un mois"), 2: ("two", "dos meses", "deux mois")}.get(fact.months, ())
-                if not all(any(w in rule.text[lang] for w in words) for lang in LANGUAGES):
+                if not all(any(w in rule.text[lang] for w in words) for lang in ("fr", "es", "en")):
                     problems.append(f"{rule.id}: {fact.value} not stated in every language")
     return problems
 
@@ -261,6 +348,7 @@ def run_checks(kb: KnowledgeBase, source_path: Path) -> CheckReport:
     report = CheckReport()
     report.problems.extend(check_schema(kb))
     report.problems.extend(check_facts(kb))
+    report.problems.extend(check_chat(kb))
     if not source_path.exists():
         report.problems.append(f"source text not found at {source_path} (set KNOWLEDGE_SOURCE)")
         return report

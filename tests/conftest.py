@@ -97,3 +97,18 @@ def console(client):
     from webapp import ConsoleActions
 
     return ConsoleActions(client)
+
+
+SERVER_FIXTURES = frozenset({"postgres_server", "postgres_url", "dovecot", "browser"})
+SERVER_MODULES = frozenset({"test_serving"})  # starts gunicorn and wrk
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that needs a real server (PostgreSQL, Dovecot, Chromium, gunicorn), so
+    `make test-fast` (pytest -m "not slow") runs the rest with no root and no servers."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        module = item.module.__name__ if getattr(item, "module", None) else ""
+        if names & SERVER_FIXTURES or params.get("database_url") == "postgresql" or module in SERVER_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -165,3 +165,55 @@ def detect(question: str) -> str:
 def test_search_finds_the_clause(question, clause_id):
     hits = ClauseIndex(load()).search(question, lang=detect(question), limit=3)
     assert hits and hits[0].entry.id == clause_id
+
+
+def test_catalan_renders_every_entry_with_its_contact_facts():
+    kb = load()
+    assert "ca" in kb.text_languages
+    for entry in (*kb.clauses, *kb.rules):
+        assert entry.text.get("ca") and entry.title.get("ca"), entry.id
+    assert "derechosrgpdgrupocaser@caser.es" in kb.clause("rights.exercise").text["ca"]
+    assert "A28013050" in kb.clause("controller.contact").text["ca"]
+
+
+def test_check_catches_a_missing_catalan_rendering(data_copy: Path):
+    path = data_copy / "lang" / "ca" / "policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  policy.validity:\n", "  policy.validity_gone:\n"), encoding="utf-8")
+    problems = run_checks(load_from(data_copy), SOURCE).problems
+    assert any("policy.validity: text.ca missing" in p for p in problems)
+
+
+def test_check_catches_chat_data_pointing_nowhere(data_copy: Path):
+    path = data_copy / "chat" / "intents.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("{entry: security.measures}", "{entry: security.nowhere}")
+    text = text.replace("exercise: portability", "exercise: teleportation")
+    path.write_text(text, encoding="utf-8")
+    (data_copy / "lang" / "fr" / "chat.yaml").write_text(
+        (data_copy / "lang" / "fr" / "chat.yaml").read_text(encoding="utf-8").replace("  cookies: {", "  biscuits: {"),
+        encoding="utf-8",
+    )
+    problems = run_checks(load_from(data_copy), SOURCE).problems
+    assert any("unknown entry security.nowhere" in p for p in problems)
+    assert any("teleportation is not an exercisable right" in p for p in problems)
+    assert any("lang/fr/chat.yaml: intent cookies has no question" in p for p in problems)
+
+
+def test_contacts_are_read_from_the_policy_facts():
+    kb = load()
+    assert kb.contacts["rights_email"] == "derechosrgpdgrupocaser@caser.es"
+    assert kb.contacts["dpo_email"] == "dpogrupocaser@caser.es"
+    for lang in kb.languages_for("chat"):
+        frames = kb.chat.languages[lang].frames
+        assert "@caser.es" not in " ".join(frames.values()), lang  # typed once, as facts of the policy
+
+
+def test_languages_declare_what_they_support_and_have_it():
+    kb = load()
+    assert kb.languages_for("chat") == ("es", "fr", "en", "ca")
+    for lang in kb.languages_for("reply"):
+        assert lang in kb.templates, lang
+    for lang in kb.languages_for("chat"):
+        assert lang in kb.chat.languages, lang
+        assert all(label.right.get(lang) for label in kb.labels if label.exercisable), lang

@@ -7,12 +7,13 @@ from datetime import date
 
 import pytest
 
-from assistant.replies import NEEDS_IDENTITY, RIGHT_ORDER, ReplyContext, compose_reply, extension_letter
+from assistant.replies import ReplyContext, compose_reply, extension_letter
 from knowledge.base import PLACEHOLDER, Block, load
 from knowledge.text import fold
 
 KB = load()
-RIGHTS = [r for r in RIGHT_ORDER if r != "information"]
+RIGHTS = list(KB.right_ids)  # from labels.yaml: a new right is tested with no edit here
+NEEDS_IDENTITY = {label.id for label in KB.labels if label.needs_identity}
 EXPECTED_CITATIONS = {
     "access": "gdpr.art15",
     "rectification": "gdpr.art16",

@@ -5,7 +5,6 @@ Pure and deterministic for a given model version: the same text gives the same A
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,15 +13,13 @@ from typing import Any
 from knowledge.base import load as load_knowledge
 from knowledge.text import words
 
-from ..mime import THREAD_PREFIX
-from .clean import CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
+from .clean import REPLY_PREFIX, THREAD_PREFIX, CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
 from .entities import Entity, extract_entities, merge_entities
 from .language import SUPPORTED, UNDETERMINED, detect_language
 from .lexicon import LexiconMatcher, Match
 from .model import NEGATION_DAMPING, RightsModel, combine
 from .versions import current_dir
 
-REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 STEM = 5  # prefix stemming: cheap, language-agnostic, tolerant of typos in endings
 MAX_CHARS = 100_000  # longer bodies are cut for classification (the rest is rarely the request)
 

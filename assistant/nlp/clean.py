@@ -13,6 +13,11 @@ from html.parser import HTMLParser
 
 from knowledge.text import fold
 
+# "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:" ... as mail clients prefix a thread's subject.
+THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# A reply (not a forward): its subject names the thread, not what this message asks.
+REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+
 REPLY_SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(original message|mensaje original|message d.origine|messaggio originale|"
     r"urspr.ngliche nachricht|mensagem original|missatge original|oorspronkelijk bericht)\s*-{2,}\s*$",

@@ -375,7 +375,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run: OWASP's CSV-injection advice, a leading apostrophe before
+    r"""A cell a spreadsheet will not run: OWASP's CSV-injection advice, a leading apostrophe before
     =, +, -, @, tab or CR (a requester's name comes from a From header anyone can write).
 
     >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("Ana")

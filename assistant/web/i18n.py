@@ -27,9 +27,11 @@ from knowledge.base import load as load_knowledge
 from ..deadlines import days_left
 
 TRANSLATIONS = Path(__file__).parent / "translations"
-LANGUAGES = ("es", "fr", "en")  # each has a complete catalog (tests/test_i18n.py); ca comes next
+# knowledge/data/languages.yaml lists the languages once: those declaring `ui` have a complete catalog
+# (tests/test_i18n.py); those declaring `classify` are what mail is read in (the queue's filter).
+LANGUAGES = load_knowledge().languages_for("ui")
 DEFAULT_LANGUAGE = "es"
-REQUEST_LANGUAGES = ("es", "fr", "en", "ca", "pt", "it", "de", "nl")  # what mail arrives in (queue filter)
+REQUEST_LANGUAGES = load_knowledge().languages_for("classify")
 
 STATUS_NAMES = {
     "open": _l("Open"),

@@ -93,6 +93,11 @@ SPEC: dict[str, Any] = {
                     "citations": {"type": "array", "items": {"type": "object", "required": ["id", "title", "passage"]}},
                     "answered": {"type": "boolean"},
                     "mailto": {"type": ["string", "null"]},
+                    "intent": {"type": ["string", "null"]},
+                    "suggestions": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["intent", "question"]},
+                    },
                 },
             },
             "CaseSummary": {

@@ -10,7 +10,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -66,6 +66,20 @@ def script():  # type: ignore[no-untyped-def]
 def stylesheet():  # type: ignore[no-untyped-def]
     response = send_from_directory(current_app.static_folder, "widget.css", mimetype="text/css", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/widget/welcome")
+def welcome():  # type: ignore[no-untyped-def]
+    """The first screen's common questions in the page's language (knowledge/data/lang/<code>/chat.yaml)."""
+    from ..chat import get_engine
+
+    lang = request.args.get("lang", "")[:8]
+    engine = get_engine()
+    chosen = lang if lang in engine.languages else engine.languages[0]
+    response = jsonify({"language": chosen, "questions": [s.to_dict() for s in engine.welcome(chosen)]})
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public wording, no data
+    response.cache_control.max_age = 300
     return response
 
 

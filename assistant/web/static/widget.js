@@ -87,6 +87,30 @@
     return text.replace(INLINE_SOURCE, "").replace(INTERNAL_ID, "").trim();
   }
 
+  /* Buttons that ask a question for the visitor: the first screen's common questions, and the two
+     close readings of an unsure answer (API field "suggestions"). */
+  function offer(questions) {
+    if (!questions || !questions.length) { return; }
+    var box = el("div", { "class": "dpo-chat-suggestions", "role": "group" });
+    questions.forEach(function (s) {
+      var b = el("button", { "type": "button", "class": "dpo-chat-suggestion", "data-intent": s.intent }, s.question);
+      b.addEventListener("click", function () { box.remove(); ask(s.question); });
+      box.appendChild(b);
+    });
+    log.appendChild(box);  // no scroll: the answer above keeps its start in view
+  }
+
+  var welcomed = false;
+  function welcome() {
+    if (welcomed) { return; }
+    welcomed = true;
+    fetch(base + "/widget/welcome?lang=" + encodeURIComponent(lang))
+      .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
+      .then(function (data) { if (!log.children.length) { offer(data.questions); } })
+      .catch(function () { /* the first screen works without its buttons */ });
+  }
+  bubble.addEventListener("click", welcome);
+
   function render(answer) {
     var A = TEXT[answer.language] || T;  // labels in the answer's language
     var msg = say(clean(answer.text || ""), "bot");
@@ -116,6 +140,7 @@
       msg.appendChild(p);
     }
     showStart(msg);
+    offer(answer.suggestions);
   }
 
   // Issue #16: "did this answer your question?" The server works the answer out again and keeps the
@@ -135,12 +160,16 @@
       });
       box.appendChild(b);
     });
-    log.lastChild.appendChild(box);
+    var answers = log.querySelectorAll(".dpo-chat-msg.bot");
+    answers[answers.length - 1].appendChild(box);  // under the answer, above any suggested questions
   }
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    var q = input.value.trim();
+    ask(input.value.trim());
+  });
+
+  function ask(q) {
     if (!q) { return; }
     say(q, "user"); input.value = ""; send.disabled = true;
     var past = history.slice(-4);
@@ -154,5 +183,5 @@
       .then(function (answer) { history.push(q); render(answer); askFeedback(q, past, answer.language); })
       .catch(function (err) { say(err.message === "wait" ? T.wait : T.error, "bot"); })
       .then(function () { send.disabled = false; input.focus(); });
-  });
+  }
 })();
