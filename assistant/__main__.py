@@ -173,12 +173,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-DELEGATED = {
-    "train": "assistant.nlp.train",
-    "eval": "assistant.nlp.evaluate",
-    "eval-chat": "assistant.chat_eval",
-    "model": "assistant.nlp.promotion",
-    "chat-report": "assistant.feedback",
+DELEGATED = {  # command -> "module:function" taking the rest of the command line
+    "train": "assistant.learning:train_main",
+    "eval": "assistant.learning:eval_main",
+    "eval-chat": "assistant.chat_eval:main",
+    "model": "assistant.learning:model_main",
+    "chat-report": "assistant.feedback:main",
 }
 
 
@@ -233,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in DELEGATED:
         import importlib
 
-        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
+        module, function = DELEGATED[argv[0]].split(":")
+        return int(getattr(importlib.import_module(module), function)(argv[1:]))
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

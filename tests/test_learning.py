@@ -20,6 +20,7 @@ from assistant.nlp import versions
 from assistant.nlp.analyze import model_input
 from assistant.nlp.masking import mask
 from assistant.store import Case, GoldLabel, repo, session_factory, transaction
+from assistant.store.gold import load_gold
 from mail_ingest.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,9 +177,8 @@ def test_train_with_gold_leaves_no_personal_data_in_the_model(engine, tmp_path, 
     monkeypatch.setenv("MODELS_DIR", str(tmp_path / "models"))
     add_messages(engine, personal_rows())
     confirm_all(engine)
-    meta, directory = train_with_gold(
-        epochs=1, database_url=engine.url.render_as_string(hide_password=False), verbose=False
-    )
+    gold = load_gold(engine.url.render_as_string(hide_password=False))
+    meta, directory = train_with_gold(gold, epochs=1, verbose=False)
     assert directory == tmp_path / "models" / meta.version and meta.metrics["gold_trained"] >= 3
     assert versions.current_version() == versions.SHIPPED  # trained is not promoted
     files = [p for p in directory.rglob("*") if p.is_file()]
@@ -214,13 +214,13 @@ def broken_copy(tmp_path, name):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_promote_refuses_a_worse_model_accepts_a_better_one_and_rolls_back(engine, tmp_path, monkeypatch, capsys):
-    from assistant.nlp import promotion
+    from assistant.learning import model_main
 
     monkeypatch.setenv("MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     (tmp_path / "models").mkdir()
     worse = broken_copy(tmp_path, "rights-worse")
-    assert promotion.main(["promote", worse]) == 1
+    assert model_main(["promote", worse]) == 1
     out = capsys.readouterr().out
     assert "refused" in out and "corpus test split: macro-F1" in out
     assert versions.current_version() == versions.SHIPPED
@@ -228,12 +228,12 @@ def test_promote_refuses_a_worse_model_accepts_a_better_one_and_rolls_back(engin
     versions.set_current(worse)  # say it had been forced in: the shipped model is now the better one
     better = "rights-better"
     shutil.copytree(versions.SHIPPED_DIR, tmp_path / "models" / better)
-    assert promotion.main(["promote", better]) == 0
+    assert model_main(["promote", better]) == 0
     assert "promoted" in capsys.readouterr().out
     assert versions.current_version() == better and versions.current_dir() == tmp_path / "models" / better
-    assert promotion.main(["rollback"]) == 0
+    assert model_main(["rollback"]) == 0
     assert versions.current_version() == worse
-    assert promotion.main(["promote", "no-such-model"]) == 2
+    assert model_main(["promote", "no-such-model"]) == 2
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)

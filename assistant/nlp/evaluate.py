@@ -17,7 +17,7 @@ import json
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,12 +120,11 @@ def evaluate_by_family(epochs: int = 14) -> dict[str, Any]:
     return report
 
 
-def evaluate_store(database_url: str | None = None) -> dict[str, Any]:
-    """The promoted model re-reads the agents' gold messages (masked as stored) and is scored on them."""
-    from .gold import load_gold
-
+def evaluate_store(gold: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The promoted model re-reads the agents' gold messages (masked as stored) and is scored on them.
+    ``gold``: rows as ``store.gold.gold_rows`` gives them; those whose text was purged are left out."""
     analyzer = get_analyzer()
-    rows = [r for r in load_gold(database_url) if r["body"] is not None]
+    rows = [r for r in gold if r["body"] is not None]
     predicted = [analyzer.analyze(r["subject"], r["body"]).labels for r in rows]
     report = score(rows, predicted, analyzer.labels)
     report["split"] = "gold from the store"
@@ -167,7 +166,8 @@ def print_report(report: dict[str, Any], show_errors: int = 0) -> None:
         print(f"  {error['id']} [{error['lang']}] gold {error['gold']} predicted {error['predicted']} {error['tags']}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gold_loader: Callable[[], list[dict[str, Any]]] | None = None) -> int:
+    """``gold_loader``: reads the agents' gold (``python -m assistant`` passes the store's; nlp reads no database)."""
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -189,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.file:
         report = evaluate_file(*args.file)
     elif args.from_store:
-        report = evaluate_store()
+        if gold_loader is None:
+            parser.error("--from-store needs the store: run `python -m assistant eval --from-store`")
+        report = evaluate_store(gold_loader())
     elif args.by_family:
         report = evaluate_by_family()
     else:

@@ -14,12 +14,11 @@ follow a promotion within a minute (analyze.PROMOTION_CHECK_SECONDS).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .analyze import Analyzer
 from .evaluate import score
-from .gold import load_gold
 from .model import RightsModel
 from .train import load_corpus
 from .versions import SHIPPED, current_version, models_dir, rollback, set_current, version_dir
@@ -33,8 +32,9 @@ def _macro(directory_version: str, rows: list[dict[str, Any]]) -> float:
     return float(score(rows, predicted, analyzer.labels)["macro_f1"])
 
 
-def compare(new: str, *, database_url: str | None = None) -> dict[str, Any]:
+def compare(new: str, gold: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Both versions' macro-F1 on each set, and why NEW is worse (an empty list: it is not).
+    ``gold``: the agents' gold rows (``store.gold.gold_rows``); only the held-out ones are scored.
 
     >>> compare("rights-bow-1234")  # doctest: +SKIP
     {'current': 'shipped', 'new': 'rights-bow-1234', 'worse': [],
@@ -43,7 +43,7 @@ def compare(new: str, *, database_url: str | None = None) -> dict[str, Any]:
     version_dir(new)  # ValueError now, not after minutes of scoring
     current = current_version()
     sets = {
-        "held-out gold": [r for r in load_gold(database_url) if r["split"] == "test" and r["body"] is not None],
+        "held-out gold": [r for r in gold if r["split"] == "test" and r["body"] is not None],
         "corpus test split": load_corpus(split="test"),
     }
     result: dict[str, Any] = {"current": current, "new": new, "sets": {}, "worse": []}
@@ -73,7 +73,8 @@ def print_comparison(result: dict[str, Any]) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gold_loader: Callable[[], list[dict[str, Any]]] | None = None) -> int:
+    """``gold_loader``: reads the agents' gold (``python -m assistant`` passes the store's; nlp reads no database)."""
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "rollback":
             print(f"rolled back: the service and worker now use {rollback()}")
             return 0
-        result = compare(args.version)
+        result = compare(args.version, gold_loader() if gold_loader else [])
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

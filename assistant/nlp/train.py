@@ -19,7 +19,7 @@ import json
 import random
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -206,14 +206,14 @@ def train(
 
 
 def train_with_gold(
-    *, epochs: int = 14, seed: int = 0, database_url: str | None = None, verbose: bool = True
+    gold: Sequence[dict[str, Any]], *, epochs: int = 14, seed: int = 0, verbose: bool = True
 ) -> tuple[ModelMeta, Path]:
     """Train on the corpus plus the gold cases not held out (``gold.held_out``), whose text was masked
-    when stored; write the model to MODELS_DIR/<version>/ and return its meta and directory."""
-    from .gold import load_gold
+    when stored; write the model to MODELS_DIR/<version>/ and return its meta and directory.
+    ``gold``: rows as ``store.gold.gold_rows`` gives them."""
     from .versions import models_dir
 
-    gold = [r for r in load_gold(database_url) if r["body"] is not None]
+    gold = [r for r in gold if r["body"] is not None]
     learnt = [
         {"id": r["id"], "lang": r["lang"], "subject": r["subject"], "body": r["body"], "labels": r["labels"]}
         | {"split": "train", "family": "gold"}
@@ -231,7 +231,8 @@ def train_with_gold(
     return meta, target
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gold_loader: Callable[[], list[dict[str, Any]]] | None = None) -> int:
+    """``gold_loader``: reads the agents' gold (``python -m assistant`` passes the store's; nlp reads no database)."""
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -244,7 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.with_gold:
-        meta, directory = train_with_gold(epochs=args.epochs, seed=args.seed)
+        if gold_loader is None:
+            parser.error("--with-gold needs the store: run `python -m assistant train --with-gold`")
+        meta, directory = train_with_gold(gold_loader(), epochs=args.epochs, seed=args.seed)
         print(f"new version {meta.version} in {directory} (not used until promoted)")
         print(f"gold: {meta.metrics['gold_trained']} cases trained on, {meta.metrics['gold_held_out']} held out")
         print(f"compare it: python -m assistant model compare {meta.version}")

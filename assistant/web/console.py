@@ -26,9 +26,10 @@ from knowledge.base import load as load_knowledge
 
 from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
 from ..feedback import report as feedback_report
-from ..nlp.gold import MIN_GOLD, agreement, gold_rows
+from ..nlp.gold import MIN_GOLD, agreement
 from ..replies import stale_deadline_sentence
 from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
+from ..store.gold import gold_rows
 from .api import approve_reply, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
