@@ -36,7 +36,7 @@ def test_catalan_page_gets_catalan_widget_first_questions_and_suggestions(seeded
         first.nth(3).click()  # "Qui és el delegat de protecció de dades?"
         answer = dialog.locator(".dpo-chat-msg.bot").first
         expect(answer).to_contain_text("dpogrupocaser@caser.es", timeout=15000)
-        expect(answer.locator("details summary")).to_contain_text("Font")
+        expect(answer.locator(".dpo-chat-sources")).to_have_text("Fonts:")  # the label from the ca catalog
         expect(dialog.locator(".dpo-chat-suggestion")).to_have_count(0)  # the first screen's buttons are gone
 
         # A question whose two readings are close today (the bank grows, so pick it rather than hard-code it)

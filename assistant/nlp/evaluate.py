@@ -23,11 +23,11 @@ from typing import Any
 
 from .analyze import Analyzer, get_analyzer
 from .gold import MIN_GOLD
+from .language import SUPPORTED
 from .metrics import multilabel_report
 from .train import load_corpus
 
 MIN_SUPPORT_REAL = 3  # the owner's scorer: a label counts in macro-F1 with at least 3 gold messages
-SUPPORTED = ("es", "fr", "en", "ca", "pt", "it", "de", "nl")
 
 
 def evaluate(split: str = "test") -> dict[str, Any]:

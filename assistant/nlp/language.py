@@ -11,7 +11,10 @@ from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-SUPPORTED = ("es", "fr", "en", "ca", "pt", "it", "de", "nl")
+from knowledge.base import load as load_knowledge
+
+# The languages mail is read in: those declaring `classify` in knowledge/data/languages.yaml.
+SUPPORTED = load_knowledge().languages_for("classify")
 DEFAULT = "es"  # the mailboxes are Spanish: the safest guess when there is nothing to read
 UNDETERMINED = "und"  # ISO 639-2 for "undetermined"
 # An unsupported language is said only when the unrestricted model is this sure of it, and it is not a
