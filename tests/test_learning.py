@@ -297,6 +297,8 @@ def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa
     from playwright.sync_api import expect
     from test_browser import LiveServer, StaticSite, check_axe, login, new_page
 
+    from assistant.nlp.train import load_corpus
+
     engine, _ = seeded
     site = StaticSite(tmp_path)
     server = LiveServer(make_app(engine, WIDGET_ALLOWED_ORIGINS=site.url))
@@ -317,8 +319,13 @@ def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa
         feedback.get_by_role("button", name="No").click()
         expect(page.locator(".dpo-chat-feedback")).to_have_text("Gracias: nos ayuda a mejorar las respuestas.")
 
+        add_messages(engine, load_corpus(split="test")[:22])  # enough gold for the per-month table too
+        confirm_all(engine)
         login(page, server.url, "es")
         page.goto(f"{server.url}/stats?lang=en")
+        expect(page.get_by_role("heading", name="The classifier against the agents")).to_be_visible()
+        expect(page.locator("table").filter(has_text="Changed by agents")).to_be_visible()
+        check_axe(page, "stats with the agents' gold and the chat's feedback")
         table = page.locator("table.chat-misses")
         expect(table).to_contain_text("[NAME], ¿puedo pedir mis datos por teléfono?")
         expect(table).not_to_contain_text("Radegunda")
