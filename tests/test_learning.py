@@ -313,7 +313,7 @@ def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa
         question = page.get_by_label("Tu pregunta")
         question.fill("Soy Radegunda Ibarretxe, ¿puedo pedir mis datos por teléfono?")
         question.press("Enter")
-        feedback = page.get_by_role("group", name="¿Ha respondido esto a tu pregunta?")
+        feedback = page.get_by_role("group", name="¿Te ha servido esta respuesta?")
         expect(feedback).to_be_visible(timeout=15000)
         check_axe(page, "widget with the feedback question")
         feedback.get_by_role("button", name="No").click()

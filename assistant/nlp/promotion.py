@@ -36,9 +36,8 @@ def compare(new: str, gold: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Both versions' macro-F1 on each set, and why NEW is worse (an empty list: it is not).
     ``gold``: the agents' gold rows (``store.gold.gold_rows``); only the held-out ones are scored.
 
-    >>> compare("rights-bow-1234")  # doctest: +SKIP
-    {'current': 'shipped', 'new': 'rights-bow-1234', 'worse': [],
-     'sets': {'held-out gold': {'messages': 9, 'current': 0.8, 'new': 0.85}, 'corpus test split': {...}}}
+    For example ``{'current': 'shipped', 'new': 'rights-bow-1234', 'worse': [], 'sets': {'held-out gold':
+    {'messages': 9, 'current': 0.8, 'new': 0.85}, 'corpus test split': {...}}}``.
     """
     version_dir(new)  # ValueError now, not after minutes of scoring
     current = current_version()

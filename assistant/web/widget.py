@@ -31,7 +31,7 @@ WIDGET_TEXT = {
     "error": _l("Could not answer. Please try again."),
     "wait": _l("Too many questions in a row: please wait a moment."),
     "log": _l("Conversation"),
-    "ask": _l("Did this answer your question?"),
+    "ask": _l("Was this answer helpful?"),  # not "your question": that is the input's label
     "yes": _l("Yes"),
     "no": _l("No"),
     "thanks": _l("Thank you: this helps us improve the answers."),
