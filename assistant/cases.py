@@ -23,7 +23,7 @@ from .replies import (
     extension_letter,
     replace_deadline_sentence,
 )
-from .store import Case, Classification, Message, Reply, ReplyStatus, repo
+from .store import Case, CaseStatus, Classification, Message, Reply, ReplyStatus, repo
 
 
 def latest_classification(session: Session, message: Message) -> Classification | None:
@@ -45,7 +45,7 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
         received=case.received_on,
         entities=entities,
         cleaned_text=f"{message.subject or ''}\n{message.body_text or ''}",
-        has_id_document=message.has_id_document,
+        has_id_document=message.has_id_document or case.id_received_on is not None,
         extended=case.extended,
     )
     if not context.requester_name and case.requester_name:  # the sender's display name: greet them by it
@@ -62,11 +62,17 @@ def reply_subject(subject: str) -> str:
     return f"Re: {THREAD_PREFIX.sub('', subject)}".strip()
 
 
+def needs_new_reply(case: Case, latest: Reply) -> bool:
+    """A case open again after its reply went out (the ID arrived, a follow-up asked for more, an
+    agent reopened it) needs a new reply; the approved one stays on record as sent."""
+    return latest.status == ReplyStatus.APPROVED and case.status == CaseStatus.OPEN
+
+
 def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply]:
     """The case's reply row (composed and stored on first call) and the structured suggestion."""
     suggestion = compose_reply(reply_context(session, case))
     existing = session.scalars(select(Reply).where(Reply.case_id == case.id).order_by(Reply.id.desc())).first()
-    if existing is not None:
+    if existing is not None and not needs_new_reply(case, existing):
         return existing, suggestion
     message = session.get(Message, case.message_pk)
     reply = repo.add_reply(

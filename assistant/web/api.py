@@ -328,7 +328,7 @@ def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
         raise ApiError(422, f"the reply promises a date other than the case's deadline {case.deadline}: {stale}")
     account = case.mailboxes[0] if case.mailboxes else ""
     item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
-    if case.status == CaseStatus.OPEN or case.status == CaseStatus.WAITING_ID:
+    if case.status == CaseStatus.OPEN:  # waiting for ID stays so: this reply asked for it (issue #15)
         case.status = CaseStatus.ANSWERED
     repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
     return item
