@@ -344,21 +344,24 @@ class Pipeline:
     # -- what to mark on the server ----------------------------------------------------------
 
     def unmarked_locations(self, session: Session, account: str) -> list[tuple[MessageLocation, list[str]]]:
-        """Locations in ``account`` whose message is classified but not yet marked on the server."""
+        """Locations in ``account`` whose message is classified but not (or no longer) marked on the
+        server, with the labels it should carry."""
         latest = (
             select(Classification.message_pk, func.max(Classification.id).label("classification_id"))
             .group_by(Classification.message_pk)
             .subquery()
         )
         rows = session.execute(
-            select(MessageLocation, Classification.labels)
+            select(MessageLocation, Classification.labels, Case.rights)
             .join(Message, MessageLocation.message_pk == Message.id)
             .join(latest, latest.c.message_pk == Message.id)
             .join(Classification, Classification.id == latest.c.classification_id)
+            .outerjoin(Case, Case.message_pk == Message.id)
             .where(
                 MessageLocation.account == account,
                 MessageLocation.marked.is_(False),
                 Message.status == MessageStatus.CLASSIFIED,
             )
         ).all()
-        return [(location, list(labels)) for location, labels in rows]
+        # A case's first message carries the case's rights: an agent's correction wins over the classifier.
+        return [(location, list(rights or labels)) for location, labels, rights in rows]

@@ -11,10 +11,21 @@ import pytest
 from sqlalchemy import func, select
 from test_ingest import config_for, connect, wipe
 
-from assistant.cases import suggested_reply
+from assistant.cases import RightsError, correct_rights, recompose_reply, recomposition, suggested_reply
 from assistant.conversations import deadline_basis, follow_up, subject_key
 from assistant.deadlines import deadline
-from assistant.store import AuditEvent, Case, CaseMessage, CaseStatus, JoinedBy, repo, session_factory, transaction
+from assistant.store import (
+    AuditEvent,
+    Case,
+    CaseMessage,
+    CaseStatus,
+    JoinedBy,
+    Message,
+    Reply,
+    repo,
+    session_factory,
+    transaction,
+)
 from mail_ingest.worker import Worker
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -193,3 +204,67 @@ def test_deadline_runs_from_the_identity_document_when_it_was_asked_for():
 def test_subject_key_ignores_prefixes_case_and_spacing():
     assert subject_key("RE: Fwd: Solicitud  de ACCESO") == subject_key("solicitud de acceso")
     assert subject_key("Re:") == ""
+
+
+def test_corrected_rights_are_the_keywords_on_the_server_seen_from_another_connection(mailboxes, factory):
+    client = connect(mailboxes, "derechos")
+    client.append("INBOX", letter("Por favor, borrad todos mis datos personales.", "Mis datos")[0])
+    config = config_for(mailboxes)
+    Worker(config, factory).run_once()
+    [case] = cases(factory)
+    assert case.rights == ["erasure"]
+    with transaction(factory) as session:
+        change = correct_rights(session, session.get(Case, case.id), ["access", "rectification"], "ana", "misread")
+        assert (change["added"], change["removed"]) == (["access", "rectification"], ["erasure"])
+    stats = Worker(config, factory).run_once()["derechos"]
+    assert stats.marked == 1
+
+    observer = connect(mailboxes, "derechos")
+    observer.select_folder("INBOX", readonly=True)
+    [uid] = observer.search("ALL")
+    flags = set(observer.get_flags([uid])[uid])
+    assert {b"GDPR_access", b"GDPR_rectification", b"GDPR_triaged"} <= flags
+    assert b"GDPR_erasure" not in flags
+    assert observer.search(["KEYWORD", "GDPR_erasure"]) == []
+    with factory() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "rights_corrected"))
+        assert (event.actor, event.detail["before"], event.detail["reason"]) == ("ana", ["erasure"], "misread")
+    observer.logout()
+    client.logout()
+
+
+def test_correction_refuses_labels_outside_the_taxonomy_and_empty_sets(factory):
+    with transaction(factory) as session:
+        case = Case(message_pk=_stored_message(session), rights=["access"], received_on=date(2026, 3, 2),
+                    deadline=date(2026, 4, 2))  # fmt: skip
+        session.add(case)
+        session.flush()
+        for bad in (["acces"], [], ["access"]):
+            with pytest.raises(RightsError):
+                correct_rights(session, case, bad, "ana")
+
+
+def test_recomposing_shows_the_difference_and_keeps_the_agents_edit_on_record(factory):
+    with transaction(factory) as session:
+        case = Case(message_pk=_stored_message(session), rights=["access"], language="es",
+                    received_on=date(2026, 3, 2), deadline=date(2026, 4, 2))  # fmt: skip
+        session.add(case)
+        session.flush()
+        reply, _ = suggested_reply(session, case)
+        reply.body_final = reply.body_suggested + "\nUn saludo de Ana."
+        correct_rights(session, case, ["erasure"], "ana")
+        preview = recomposition(session, case)
+        assert preview.differs
+        assert ("-", "Un saludo de Ana.") in preview.diff and any(op == "+" for op, _ in preview.diff)
+        fresh = recompose_reply(session, case, "ana")
+        assert fresh.id != reply.id and fresh.body_suggested == preview.proposed
+        assert suggested_reply(session, case)[0].id == fresh.id
+        assert "Un saludo de Ana." in session.get(Reply, reply.id).body_final, "the edited text stays on record"
+
+
+def _stored_message(session) -> int:
+    message = Message(content_sha256=f"{time.time_ns():064d}", subject="Mis datos", from_addr="a@example.net",
+                      body_text="Quiero acceder a mis datos.")  # fmt: skip
+    session.add(message)
+    session.flush()
+    return message.id

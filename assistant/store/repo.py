@@ -230,6 +230,11 @@ def record_locations(
     session.flush()
 
 
+def remark_message(session: Session, message_pk: int) -> None:
+    """The message's labels changed (an agent corrected them): the worker writes its keywords again."""
+    session.execute(update(MessageLocation).where(MessageLocation.message_pk == message_pk).values(marked=False))
+
+
 def claim_new_messages(session: Session, worker: str, limit: int = 50) -> list[int]:
     """Mark up to ``limit`` new messages as this worker's; no two workers get the same one.
 
