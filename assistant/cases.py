@@ -155,7 +155,11 @@ def case_messages(session: Session, case: Case) -> list[tuple[CaseMessage, Messa
     """The conversation's messages, oldest first, each with how it joined and its latest classification."""
     links = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
     if not links:  # a case stored before conversations existed has one message
-        links = [CaseMessage(case_id=case.id, message_pk=case.message_pk, joined_by=JoinedBy.ORIGIN)]
+        links = [
+            CaseMessage(
+                case_id=case.id, message_pk=case.message_pk, joined_by=JoinedBy.ORIGIN, added_rights=[], effects=[]
+            )
+        ]
     pks = [link.message_pk for link in links]
     messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(pks)))}
     latest: dict[int, Classification] = {}
@@ -189,7 +193,11 @@ def case_deadline_basis(case: Case) -> DeadlineBasis:
 
 
 class RightsError(ValueError):
-    """A correction the taxonomy does not allow (unknown label, no label at all, nothing changed)."""
+    """A correction the taxonomy does not allow; ``kind`` says which rule (for the UI's words)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "unknown", "empty", "unchanged" or "approved"
 
 
 def taxonomy() -> list[str]:
@@ -202,13 +210,13 @@ def correct_rights(session: Session, case: Case, rights: list[str], actor: str, 
     known = taxonomy()
     unknown = [r for r in rights if r not in known]
     if unknown:
-        raise RightsError(f"not in the taxonomy: {', '.join(unknown)}")
+        raise RightsError("unknown", f"not in the taxonomy: {', '.join(unknown)}")
     after = [label for label in known if label in set(rights)]  # taxonomy order, no duplicates
     if not after:
-        raise RightsError("a case needs at least one label (use 'other' for a message that is not a request)")
+        raise RightsError("empty", "a case needs at least one label (use 'other' for a message that is not a request)")
     before = list(case.rights)
     if set(after) == set(before):
-        raise RightsError("the case already has these rights")
+        raise RightsError("unchanged", "the case already has these rights")
     case.rights = after
     change = {
         "before": before,
@@ -256,7 +264,7 @@ def recompose_reply(session: Session, case: Case, actor: str) -> Reply:
     previous one (and the agent's edits of it) stays on record as its own row."""
     reply, suggestion = suggested_reply(session, case)
     if reply.status == ReplyStatus.APPROVED:
-        raise RightsError("the reply is already approved")
+        raise RightsError("approved", "the reply is already approved")
     message = session.get(Message, case.message_pk)
     fresh = repo.add_reply(
         session,

@@ -211,3 +211,26 @@ def test_a_declared_image_that_is_not_one_is_only_downloaded():
     assert viewable_inline("image/png", b"\x89PNG\r\n\x1a\n....")
     assert not viewable_inline("image/png", b"<html><script>alert(1)</script>")
     assert not viewable_inline("image/svg+xml", b"<svg onload=alert(1)>")
+
+
+def test_agent_corrects_the_rights_sees_the_difference_and_recomposes(client, console):
+    console.login()
+    case_id = _first_case(client, "label=erasure&lang=es")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Conversación" in page and "abrió el caso" in page
+    assert "día en que se recibió la solicitud" in page
+    assert 'id="recompose"' not in page, "nothing to recompose while the reply fits the rights"
+    token = console.csrf(f"/cases/{case_id}")
+    done = client.post(
+        f"/cases/{case_id}/action",
+        data={"csrf_token": token, "action": "rights", "rights": ["access", "portability"], "rights_reason": "leído mal"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Derechos corregidos: Acceso, Portabilidad." in html.unescape(done)
+    assert "Derechos corregidos</strong>" in done and "leído mal" in done  # on the timeline
+    assert 'id="recompose"' in done and "<del>" in done and "<ins>" in done
+    empty = _act(client, console, case_id, action="rights", rights_reason="x")
+    assert "Elija al menos un derecho" in html.unescape(_flashes(empty.get_data(as_text=True))[0])
+    recomposed = _act(client, console, case_id, action="recompose").get_data(as_text=True)
+    assert "Respuesta recompuesta" in _flashes(recomposed)[0]
+    assert 'id="recompose"' not in recomposed

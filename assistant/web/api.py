@@ -353,7 +353,7 @@ def set_rights(case_id: int):  # type: ignore[no-untyped-def]
     try:
         change = correct_rights(session, case, rights, current_user().username, _text(data, "reason", limit=500))
     except RightsError as exc:
-        raise ApiError(409 if "already" in str(exc) else 422, str(exc)) from None
+        raise ApiError(409 if exc.kind == "unchanged" else 422, str(exc)) from None
     outdated = recomposition(session, case).differs
     session.commit()
     return jsonify({"case": case_summary(case), "change": change, "reply_outdated": outdated})

@@ -24,7 +24,19 @@ from sqlalchemy import select
 from knowledge.base import PLACEHOLDER
 from knowledge.base import load as load_knowledge
 
-from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
+from ..cases import (
+    RightsError,
+    case_deadline_basis,
+    correct_rights,
+    extend_deadline,
+    extended_deadline,
+    latest_classification,
+    recompose_reply,
+    recomposition,
+    suggested_reply,
+    taxonomy,
+    timeline,
+)
 from ..replies import stale_deadline_sentence
 from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
 from .api import approve_reply, save_reply_edit, set_status
@@ -268,6 +280,10 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
         evidence_items=evidence_items,
         entities=[(k, v) for k, v in (classification.entities if classification else {}).items() if v],
         size=_size,
+        timeline=timeline(db, case),
+        basis=case_deadline_basis(case),
+        taxonomy=taxonomy(),
+        recomposition=None if reply.status == ReplyStatus.APPROVED else recomposition(db, case),
     )
 
 
@@ -319,6 +335,24 @@ def _act(case: Case, action: str, actor: str) -> str:
             "Deadline extended to %(date)s. The reply now carries the extension notice and its reason.",
             date=day(case.deadline, "long"),
         )
+    if action == "rights":
+        try:
+            change = correct_rights(
+                db, case, request.form.getlist("rights"), actor, request.form.get("rights_reason", "")
+            )
+        except RightsError as exc:
+            words = {
+                "empty": _("Choose at least one right (or “Other” for a message that is not a request)."),
+                "unchanged": _("The case already has these rights."),
+            }
+            raise ConsoleError(422, words.get(exc.kind, _("Only rights of the taxonomy can be chosen."))) from None
+        names = ", ".join(right_name(r) for r in change["after"])
+        return _("Rights corrected: %(rights)s. The mailbox keywords follow at the worker's next pass.", rights=names)
+    if action == "recompose":
+        if reply.status == ReplyStatus.APPROVED:
+            raise ConsoleError(409, _("The reply is already approved."))
+        recompose_reply(db, case, actor)
+        return _("Reply recomposed for the case's current rights; the previous text stays on record.")
     if action == CaseStatus.WAITING_ID:
         set_status(case, action, actor)
         return _("The case is waiting for the requester's identity document.")
