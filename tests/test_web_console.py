@@ -223,7 +223,12 @@ def test_agent_corrects_the_rights_sees_the_difference_and_recomposes(client, co
     token = console.csrf(f"/cases/{case_id}")
     done = client.post(
         f"/cases/{case_id}/action",
-        data={"csrf_token": token, "action": "rights", "rights": ["access", "portability"], "rights_reason": "leído mal"},
+        data={
+            "csrf_token": token,
+            "action": "rights",
+            "rights": ["access", "portability"],
+            "rights_reason": "leído mal",
+        },
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Derechos corregidos: Acceso, Portabilidad." in html.unescape(done)
