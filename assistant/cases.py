@@ -32,6 +32,7 @@ from .store import (
     AuditEvent,
     Case,
     CaseMessage,
+    CaseNote,
     CaseStatus,
     Classification,
     JoinedBy,
@@ -149,6 +150,7 @@ class TimelineEntry:
     classification: Classification | None = None
     reply: Reply | None = None
     event: AuditEvent | None = None
+    note: CaseNote | None = None  # internal: never sent
 
 
 def case_messages(session: Session, case: Case) -> list[tuple[CaseMessage, Message, Classification | None]]:
@@ -172,7 +174,7 @@ def case_messages(session: Session, case: Case) -> list[tuple[CaseMessage, Messa
 
 
 def timeline(session: Session, case: Case) -> list[TimelineEntry]:
-    """Messages, our approved replies and the case's status changes, oldest first."""
+    """Messages, our approved replies, the case's status changes and internal notes, oldest first."""
     entries = [
         TimelineEntry(at=m.received_at, kind="message", message=m, link=link, classification=c)
         for link, m, c in case_messages(session, case)
@@ -185,6 +187,8 @@ def timeline(session: Session, case: Case) -> list[TimelineEntry]:
         .order_by(AuditEvent.id)
     )
     entries.extend(TimelineEntry(at=e.at, kind="event", event=e) for e in events)
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+    entries.extend(TimelineEntry(at=n.created_at, kind="note", note=n) for n in notes)
     return sorted(entries, key=lambda e: e.at)
 
 

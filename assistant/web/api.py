@@ -26,7 +26,18 @@ from ..cases import (
 from ..deadlines import days_left
 from ..mime import MessageParseError, parse_message
 from ..replies import ReplyContext, compose_reply, stale_deadline_sentence
-from ..store import AuditEvent, Case, CaseMessage, CaseStatus, Classification, Message, OutboxItem, ReplyStatus, repo
+from ..store import (
+    AuditEvent,
+    Case,
+    CaseMessage,
+    CaseNote,
+    CaseStatus,
+    Classification,
+    Message,
+    OutboxItem,
+    ReplyStatus,
+    repo,
+)
 from .db import get_db
 from .errors import ApiError
 from .openapi import SPEC
@@ -198,6 +209,10 @@ def message_entry(link: CaseMessage, message: Message, classification: Classific
     }
 
 
+def note_entry(note: CaseNote) -> dict[str, Any]:
+    return {"id": note.id, "author": note.author, "body": note.body, "at": note.created_at.isoformat()}
+
+
 def timeline_entry(entry: TimelineEntry) -> dict[str, Any]:
     item: dict[str, Any] = {"at": entry.at.isoformat(), "kind": entry.kind}
     if entry.message is not None:
@@ -206,6 +221,8 @@ def timeline_entry(entry: TimelineEntry) -> dict[str, Any]:
         item.update(reply_id=entry.reply.id, approved_by=entry.reply.approved_by)
     if entry.event is not None:
         item.update(action=entry.event.action, actor=entry.event.actor, detail=entry.event.detail)
+    if entry.note is not None:
+        item.update(note=note_entry(entry.note))
     return item
 
 
@@ -291,6 +308,8 @@ def list_cases():  # type: ignore[no-untyped-def]
         language=args.get("language") or None,
         status=status,
         deadline_before=deadline_before,
+        search=args.get("q", "")[:200] or None,
+        assigned_to=args.get("assigned_to") or None,
     )
     return jsonify({"cases": [case_summary(c) for c in cases]})
 
@@ -311,12 +330,35 @@ def get_one(case_id: int):  # type: ignore[no-untyped-def]
 def update_case(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
-    status = _json_body().get("status")
-    if status not in CaseStatus.ALL:
-        raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
-    set_status(case, status, current_user().username)
+    data = _json_body()
+    if "status" not in data and "assigned_to" not in data:
+        raise ApiError(422, "send 'status' or 'assigned_to'")
+    actor = current_user().username
+    if "assigned_to" in data:
+        who = data["assigned_to"]
+        if who is not None and (not isinstance(who, str) or who not in repo.usernames(session)):
+            raise ApiError(422, "'assigned_to' must be a user name or null")
+        repo.assign(session, case, who, actor)
+    if "status" in data:
+        status = data["status"]
+        if status not in CaseStatus.ALL:
+            raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
+        set_status(case, status, actor)
     session.commit()
     return jsonify(case_summary(case))
+
+
+@bp.post("/api/v1/cases/<int:case_id>/notes")
+@api_login_required()
+def add_note(case_id: int):  # type: ignore[no-untyped-def]
+    """An internal note on the case: colleagues read it; it is never sent to the requester."""
+    session = get_db()
+    case = get_case(case_id)
+    body = _text(_json_body(), "body", required=True, limit=5000)
+    note = repo.add_note(session, case, current_user().username, body)
+    result = note_entry(note)
+    session.commit()
+    return jsonify(result), 201
 
 
 def set_status(case: Case, status: str, actor: str) -> None:

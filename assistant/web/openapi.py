@@ -158,7 +158,11 @@ SPEC: dict[str, Any] = {
                     "timeline": {
                         "type": "array",
                         "description": "messages, approved replies and status changes, oldest first",
-                        "items": {"type": "object", "required": ["at", "kind"]},
+                        "items": {
+                            "type": "object",
+                            "required": ["at", "kind"],
+                            "properties": {"kind": {"enum": ["message", "reply", "event", "note"]}},
+                        },
                     },
                     "message": {"type": "object", "description": "the message that opened the case"},
                     "classification": {"type": ["object", "null"]},
@@ -232,7 +236,7 @@ SPEC: dict[str, Any] = {
                 "security": SECURED,
                 "parameters": [
                     {"name": n, "in": "query", "schema": {"type": "string"}}
-                    for n in ("label", "language", "status", "deadline_before")
+                    for n in ("label", "language", "status", "deadline_before", "q", "assigned_to")
                 ],
                 "responses": {
                     "200": _json(
@@ -256,7 +260,7 @@ SPEC: dict[str, Any] = {
                 "responses": {"200": _json({"$ref": "#/components/schemas/CaseDetail"}), **_errors(401, 404)},
             },
             "patch": {
-                "summary": "Change the status",
+                "summary": "Change the status, or assign the case to a colleague (null: nobody)",
                 "security": SECURED,
                 "parameters": CASE_ID,
                 "requestBody": {
@@ -265,8 +269,10 @@ SPEC: dict[str, Any] = {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "required": ["status"],
-                                "properties": {"status": {"type": "string"}},
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "assigned_to": {"type": ["string", "null"]},
+                                },
                             }
                         }
                     },
@@ -283,6 +289,29 @@ SPEC: dict[str, Any] = {
                 "security": SECURED,
                 "parameters": CASE_ID,
                 "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404, 409)},
+            }
+        },
+        "/api/v1/cases/{case_id}/notes": {
+            "post": {
+                "summary": "Add an internal note (for colleagues; never sent to the requester)",
+                "security": SECURED,
+                "parameters": CASE_ID,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["body"],
+                                "properties": {"body": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json({"type": "object", "required": ["id", "author", "body", "at"]}),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
             }
         },
         "/api/v1/cases/{case_id}/rights": {
