@@ -269,3 +269,29 @@ def test_rights_correction_and_recomposition_through_the_api(client, tokens):
     audit = client.get("/api/v1/audit", headers=auth(tokens, "admin")).get_json()["events"]
     corrected = [e for e in audit if e["action"] == "rights_corrected"]
     assert corrected and corrected[0]["actor"] == "agent" and corrected[0]["detail"]["reason"] == "misread"
+
+
+def test_assign_note_and_search_through_the_api(client, tokens):
+    cases = client.get("/api/v1/cases?status=open", headers=auth(tokens)).get_json()["cases"]
+    target = cases[0]["id"]
+    path = f"/api/v1/cases/{target}"
+    assigned = client.patch(path, json={"assigned_to": "admin"}, headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}", "patch", assigned)
+    assert assigned.get_json()["assigned_to"] == "admin"
+    assert client.patch(path, json={"assigned_to": "nobody-here"}, headers=auth(tokens)).status_code == 422
+    assert client.patch(path, json={}, headers=auth(tokens)).status_code == 422
+    mine = client.get("/api/v1/cases?assigned_to=admin", headers=auth(tokens)).get_json()["cases"]
+    assert [c["id"] for c in mine] == [target]
+
+    note = client.post(f"{path}/notes", json={"body": "Llamar al cliente."}, headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}/notes", "post", note)
+    assert note.status_code == 201 and note.get_json()["author"] == "agent"
+    detail = client.get(path, headers=auth(tokens)).get_json()
+    assert any(e["kind"] == "note" and e["note"]["body"] == "Llamar al cliente." for e in detail["timeline"])
+    assert "Llamar al cliente." not in detail["reply"]["body"], "a note is never part of the reply"
+
+    by_number = client.get(f"/api/v1/cases?q=%23{target}", headers=auth(tokens)).get_json()["cases"]
+    assert target in [c["id"] for c in by_number]
+    by_sender = client.get(f"/api/v1/cases?q={detail['message']['from'].upper()}", headers=auth(tokens))
+    assert target in [c["id"] for c in by_sender.get_json()["cases"]]
+    assert client.get("/api/v1/cases?q=%25_nothing_%25", headers=auth(tokens)).get_json()["cases"] == []
