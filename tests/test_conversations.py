@@ -104,7 +104,7 @@ def test_id_reply_to_our_draft_joins_its_case_and_reopens_it(mailboxes, factory)
     with factory() as session:
         assert session.get(Case, case.id).status == CaseStatus.WAITING_ID, "asking for the ID is not the answer"
 
-    answer, _ = letter("Aquí tienen mi DNI.", "Re: Acceso a mis datos", in_reply_to=draft_id, id_document=True,
+    answer, answer_id = letter("Aquí tienen mi DNI.", "Re: Acceso a mis datos", in_reply_to=draft_id, id_document=True,
                        date_header="Fri, 20 Mar 2026 10:00:00 +0100")  # fmt: skip
     client.append("INBOX", answer, msg_time=datetime(2026, 3, 20, 10, tzinfo=UTC))
     Worker(config, factory).run_once()
@@ -119,6 +119,12 @@ def test_id_reply_to_our_draft_joins_its_case_and_reopens_it(mailboxes, factory)
         reply, _ = suggested_reply(session, session.get(Case, case.id))
         assert reply.status == "suggested", "the reopened case gets a new reply; the sent one stays on record"
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "follow_up"))
+        second = repo.approve_reply(session, reply, body="Adjuntamos sus datos.", approved_by="agent", account="")
+    Worker(config, factory).run_once()
+    client.select_folder("Drafts")
+    [uid] = client.search(["HEADER", "Message-ID", second.draft_message_id])
+    draft = client.fetch([uid], ["BODY.PEEK[HEADER.FIELDS (IN-REPLY-TO)]"])[uid]
+    assert answer_id.encode() in next(v for k, v in draft.items() if k.startswith(b"BODY")), "under the ID reply"
     client.logout()
 
 
