@@ -114,9 +114,7 @@ class LexiconMatcher:
         self.patterns: list[Pattern] = []
         for label, entry in lexicon.labels.items():
             for kind, texts in (("request", entry.request), ("right", entry.right)):
-                self.patterns.extend(
-                    compile_pattern(label, kind, t, lexicon.negators, lexicon.classes) for t in texts
-                )
+                self.patterns.extend(compile_pattern(label, kind, t, lexicon.negators, lexicon.classes) for t in texts)
         self.acts: dict[str, SentenceAct] = {act.name: act for act in lexicon.acts}
         for act in lexicon.acts:
             self.patterns.extend(
