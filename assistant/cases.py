@@ -7,12 +7,17 @@ composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
+import difflib
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.base import load as load_knowledge
+
+from .conversations import DeadlineBasis, deadline_basis
 from .deadlines import deadline
 from .mime import THREAD_PREFIX
 from .replies import (
@@ -23,7 +28,19 @@ from .replies import (
     extension_letter,
     replace_deadline_sentence,
 )
-from .store import Case, Classification, Message, Reply, ReplyStatus, repo
+from .store import (
+    AuditEvent,
+    Case,
+    CaseMessage,
+    CaseNote,
+    CaseStatus,
+    Classification,
+    JoinedBy,
+    Message,
+    Reply,
+    ReplyStatus,
+    repo,
+)
 
 
 def latest_classification(session: Session, message: Message) -> Classification | None:
@@ -45,7 +62,7 @@ def reply_context(session: Session, case: Case) -> ReplyContext:
         received=case.received_on,
         entities=entities,
         cleaned_text=f"{message.subject or ''}\n{message.body_text or ''}",
-        has_id_document=message.has_id_document,
+        has_id_document=message.has_id_document or case.id_received_on is not None,
         extended=case.extended,
     )
     if not context.requester_name and case.requester_name:  # the sender's display name: greet them by it
@@ -62,11 +79,17 @@ def reply_subject(subject: str) -> str:
     return f"Re: {THREAD_PREFIX.sub('', subject)}".strip()
 
 
+def needs_new_reply(case: Case, latest: Reply) -> bool:
+    """A case open again after its reply went out (the ID arrived, a follow-up asked for more, an
+    agent reopened it) needs a new reply; the approved one stays on record as sent."""
+    return latest.status == ReplyStatus.APPROVED and case.status == CaseStatus.OPEN
+
+
 def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply]:
     """The case's reply row (composed and stored on first call) and the structured suggestion."""
     suggestion = compose_reply(reply_context(session, case))
     existing = session.scalars(select(Reply).where(Reply.case_id == case.id).order_by(Reply.id.desc())).first()
-    if existing is not None:
+    if existing is not None and not needs_new_reply(case, existing):
         return existing, suggestion
     message = session.get(Message, case.message_pk)
     reply = repo.add_reply(
@@ -105,3 +128,159 @@ def extend_deadline(session: Session, case: Case, actor: str, reason: str = "") 
         session, actor, "deadline_extended", case_id=case.id, deadline=case.deadline.isoformat(), reason=reason[:500]
     )
     return extension_letter(reply_context(session, case))
+
+
+# --- conversations (issue #15) ------------------------------------------------------------------
+
+TIMELINE_ACTIONS = frozenset(
+    {"status_changed", "rights_corrected", "deadline_extended", "case_closed_reason", "reply_recomposed",
+     "draft_written", "reply_sent", "case_assigned"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One step of a case's conversation, for the case page and the API: a message that arrived,
+    a reply we approved, or something an agent or the worker did."""
+
+    at: datetime
+    kind: str  # "message", "reply" or "event"
+    message: Message | None = None
+    link: CaseMessage | None = None
+    classification: Classification | None = None
+    reply: Reply | None = None
+    event: AuditEvent | None = None
+    note: CaseNote | None = None  # internal: never sent
+
+
+def case_messages(session: Session, case: Case) -> list[tuple[CaseMessage, Message, Classification | None]]:
+    """The conversation's messages, oldest first, each with how it joined and its latest classification."""
+    links = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
+    if not links:  # a case stored before conversations existed has one message
+        links = [
+            CaseMessage(
+                case_id=case.id, message_pk=case.message_pk, joined_by=JoinedBy.ORIGIN, added_rights=[], effects=[]
+            )
+        ]
+    pks = [link.message_pk for link in links]
+    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(pks)))}
+    latest: dict[int, Classification] = {}
+    for c in session.scalars(
+        select(Classification).where(Classification.message_pk.in_(pks)).order_by(Classification.id)
+    ):
+        latest[c.message_pk] = c
+    rows = [(link, messages[link.message_pk], latest.get(link.message_pk)) for link in links]
+    return sorted(rows, key=lambda row: (row[1].received_at, row[1].id))
+
+
+def timeline(session: Session, case: Case) -> list[TimelineEntry]:
+    """Messages, our approved replies, the case's status changes and internal notes, oldest first."""
+    entries = [
+        TimelineEntry(at=m.received_at, kind="message", message=m, link=link, classification=c)
+        for link, m, c in case_messages(session, case)
+    ]
+    for reply in session.scalars(select(Reply).where(Reply.case_id == case.id, Reply.approved_at.is_not(None))):
+        entries.append(TimelineEntry(at=reply.approved_at, kind="reply", reply=reply))
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(TIMELINE_ACTIONS))
+        .order_by(AuditEvent.id)
+    )
+    entries.extend(TimelineEntry(at=e.at, kind="event", event=e) for e in events)
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+    entries.extend(TimelineEntry(at=n.created_at, kind="note", note=n) for n in notes)
+    return sorted(entries, key=lambda e: e.at)
+
+
+def case_deadline_basis(case: Case) -> DeadlineBasis:
+    return deadline_basis(received_on=case.received_on, id_received_on=case.id_received_on, extended=case.extended)
+
+
+class RightsError(ValueError):
+    """A correction the taxonomy does not allow; ``kind`` says which rule (for the UI's words)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "unknown", "empty", "unchanged" or "approved"
+
+
+def taxonomy() -> list[str]:
+    return [label.id for label in load_knowledge().labels]
+
+
+def correct_rights(session: Session, case: Case, rights: list[str], actor: str, reason: str = "") -> dict[str, Any]:
+    """An agent sets the case's rights (GDPR Art. 5(2): who, when, before, after and why are
+    recorded). The case's first message is marked again on the IMAP server by the worker."""
+    known = taxonomy()
+    unknown = [r for r in rights if r not in known]
+    if unknown:
+        raise RightsError("unknown", f"not in the taxonomy: {', '.join(unknown)}")
+    after = [label for label in known if label in set(rights)]  # taxonomy order, no duplicates
+    if not after:
+        raise RightsError("empty", "a case needs at least one label (use 'other' for a message that is not a request)")
+    before = list(case.rights)
+    if set(after) == set(before):
+        raise RightsError("unchanged", "the case already has these rights")
+    case.rights = after
+    change = {
+        "before": before,
+        "after": after,
+        "added": [r for r in after if r not in before],
+        "removed": [r for r in before if r not in after],
+        "reason": " ".join(reason.split())[:500],
+    }
+    repo.audit(session, actor, "rights_corrected", case_id=case.id, **change)
+    repo.remark_message(session, case.message_pk)
+    repo.set_gold(session, case, after, actor, "correct")  # an agent's correction is gold (issue #16)
+    return change
+
+
+@dataclass(frozen=True)
+class Recomposition:
+    """The suggestion for the case as it now stands, and how it differs from the reply on file."""
+
+    current: str
+    proposed: str
+    diff: list[tuple[str, str]]  # ("-", line) removed, ("+", line) added, (" ", line) kept
+
+    @property
+    def differs(self) -> bool:
+        return self.current != self.proposed
+
+
+def line_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Line by line, what recomposing would remove and add.
+
+    >>> line_diff("a\\nb", "a\\nc")
+    [(' ', 'a'), ('-', 'b'), ('+', 'c')]
+    """
+    return [(line[0], line[2:]) for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[0] in " -+"]
+
+
+def recomposition(session: Session, case: Case) -> Recomposition:
+    """What recomposing would change, shown before the agent chooses (their edits are not lost unseen)."""
+    reply, suggestion = suggested_reply(session, case)
+    current = reply.body_final or reply.body_suggested
+    return Recomposition(current, suggestion.text, line_diff(current, suggestion.text))
+
+
+def recompose_reply(session: Session, case: Case, actor: str) -> Reply:
+    """The agent chose to recompose: a new suggested reply for the case's current rights. The
+    previous one (and the agent's edits of it) stays on record as its own row."""
+    reply, suggestion = suggested_reply(session, case)
+    if reply.status == ReplyStatus.APPROVED:
+        raise RightsError("approved", "the reply is already approved")
+    message = session.get(Message, case.message_pk)
+    fresh = repo.add_reply(
+        session,
+        case,
+        language=suggestion.language,
+        subject=reply_subject(message.subject or ""),
+        body=suggestion.text,
+        citations=suggestion.citations,
+        knowledge_version=suggestion.knowledge_version,
+    )
+    session.flush()
+    repo.audit(session, actor, "reply_recomposed", case_id=case.id, previous_reply=reply.id, reply_id=fresh.id,
+               rights=list(case.rights))  # fmt: skip
+    return fresh

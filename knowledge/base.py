@@ -138,6 +138,7 @@ class SentenceAct:
     # (label, words): the act beside one of these words anywhere in the text is evidence for the label
     # ("I asked you in March ... still nothing" is a present grievance: complaint).
     grievance: tuple[str, tuple[str, ...]] | None = None
+    scope: str = "sentence"  # or "clause": the act holds in its clause only
 
 
 @dataclass(frozen=True)
@@ -561,8 +562,11 @@ def _act(name: str, spec: dict[str, Any], label_ids: set[str]) -> SentenceAct:
         if label not in label_ids:
             raise KnowledgeError(f"lexicon.yaml: act {name}: grievance label {label!r} not in the taxonomy")
         grievance = (label, tuple(_words(spec["grievance"], "words")))
+    scope = spec.get("scope", "sentence")
+    if scope not in ("sentence", "clause"):
+        raise KnowledgeError(f"lexicon.yaml: act {name}: scope is sentence or clause, not {scope!r}")
     return SentenceAct(
-        name, tuple(_words(spec, "words")), tuple(spec.get("patterns", [])), frozenset(weakens), grievance
+        name, tuple(_words(spec, "words")), tuple(spec.get("patterns", [])), frozenset(weakens), grievance, scope
     )
 
 

@@ -163,6 +163,10 @@ class Mailbox:
         if uids and keywords:
             _guard(lambda: self._c.add_flags(list(uids), [k.encode() for k in keywords], silent=True))
 
+    def remove_keywords(self, uids: Sequence[int], keywords: Sequence[str]) -> None:
+        if uids and keywords:
+            _guard(lambda: self._c.remove_flags(list(uids), [k.encode() for k in keywords], silent=True))
+
     def ensure_folder(self, folder: str) -> None:
         if not _guard(lambda: self._c.folder_exists(folder)):
             _guard(lambda: self._c.create_folder(folder))

@@ -16,11 +16,12 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.cases import reply_subject
 from assistant.config import Config
-from assistant.store import Case, Message, OutboxItem, OutboxStatus, Reply, repo, transaction
+from assistant.store import Case, CaseMessage, Message, OutboxItem, OutboxStatus, Reply, repo, transaction
 
 from .imap import Mailbox
 from .logs import get_logger
@@ -58,14 +59,23 @@ def draft_for(session: Session, item: OutboxItem, from_addr: str) -> Draft:
     reply = session.get(Reply, item.reply_id)
     case = session.get(Case, reply.case_id)
     original = session.get(Message, case.message_pk)
+    # RFC 5322 §3.6.4: answer the conversation's latest message, so the draft sits under it.
+    latest = session.scalars(
+        select(Message)
+        .join(CaseMessage, CaseMessage.message_pk == Message.id)
+        .where(CaseMessage.case_id == case.id, Message.message_id.is_not(None))
+        .order_by(Message.received_at.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    answered = latest or original
     return Draft(
         from_addr=from_addr,
         to_addr=original.from_addr,
         subject=original.subject or "",
         body=reply.body_final or reply.body_suggested,
         message_id=item.draft_message_id,
-        in_reply_to=original.message_id,
-        references=tuple(original.references or ()),
+        in_reply_to=answered.message_id,
+        references=tuple(answered.references or ()),
     )
 
 

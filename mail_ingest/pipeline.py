@@ -18,10 +18,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant.conversations import FollowUp, deadline_basis, follow_up, header_refs, same_thread_by_subject
 from assistant.deadlines import deadline
 from assistant.intake import parse_or_quarantine, quarantine_record
-from assistant.nlp.analyze import Analyzer, get_analyzer
-from assistant.store import Case, Classification, Message, MessageLocation, MessageStatus, repo, transaction
+from assistant.nlp.analyze import Analysis, Analyzer, get_analyzer
+from assistant.store import (
+    Case,
+    CaseMessage,
+    CaseStatus,
+    Classification,
+    JoinedBy,
+    Message,
+    MessageLocation,
+    MessageStatus,
+    repo,
+    threads,
+    transaction,
+)
 
 from .logs import get_logger, message_ref
 
@@ -44,6 +57,85 @@ def received_on(moment: datetime) -> date:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class BatchThreads:
+    """Cases opened earlier in the same batch, so a follow-up in the batch finds them too."""
+
+    def __init__(self) -> None:
+        self.by_message_id: dict[str, Case] = {}
+        self.opened: list[tuple[Message, Case]] = []
+
+    def add(self, message: Message, case: Case) -> None:
+        if message.message_id and not message.id_conflict:
+            self.by_message_id[message.message_id] = case
+        self.opened.append((message, case))
+
+    def find(self, message: Message) -> tuple[Case, str] | None:
+        for ref in header_refs(message.in_reply_to, message.references or ()):
+            if ref in self.by_message_id:
+                return self.by_message_id[ref], JoinedBy.HEADERS
+        for earlier, case in reversed(self.opened):
+            if case.status in threads.THREADABLE and same_thread_by_subject(
+                sender=message.from_addr, subject=message.subject, received=message.received_at,
+                other_sender=earlier.from_addr, other_subject=earlier.subject, other_received=earlier.received_at,
+            ):  # fmt: skip
+                return case, JoinedBy.SUBJECT
+        return None
+
+
+def join_case(session: Session, case: Case, message: Message, analysis: Analysis, joined_by: str) -> FollowUp:
+    """A follow-up joins its case: new rights are added (with the message that added them), an ID
+    document ends the wait for it and restarts the month, a reminder or complaint escalates."""
+    requester_id = analysis.requester_id
+    outcome = follow_up(
+        case_rights=case.rights,
+        case_status=case.status,
+        labels=analysis.labels,
+        brings_id=message.has_id_document or bool(requester_id and requester_id.valid),
+    )
+    previous = case.status
+    session.add(
+        CaseMessage(
+            case=case,
+            message_pk=message.id,
+            joined_by=joined_by,
+            added_rights=outcome.added_rights,
+            effects=outcome.effects,
+        )
+    )
+    if outcome.added_rights:
+        case.rights = [r for r in case.rights if r != "other"] + outcome.added_rights
+    if outcome.id_received:
+        case.status = CaseStatus.OPEN
+        case.id_received_on = received_on(message.received_at)
+        case.deadline = deadline_basis(
+            received_on=case.received_on, id_received_on=case.id_received_on, extended=case.extended
+        ).due
+        if requester_id and not case.id_number:
+            case.id_number, case.id_number_valid = requester_id.value, requester_id.valid
+    if outcome.escalated:
+        case.escalated = True
+    if outcome.reopen:
+        case.status = CaseStatus.OPEN
+        case.closed_at = None
+    case.mailboxes = list(dict.fromkeys([*case.mailboxes, *message.mailboxes]))
+    if case.last_activity_at is None or message.received_at > case.last_activity_at:
+        case.last_activity_at = message.received_at
+    repo.audit(
+        session,
+        "worker",
+        "follow_up",
+        case=case,
+        message_pk=message.id,
+        joined_by=joined_by,
+        added_rights=outcome.added_rights,
+        effects=outcome.effects,
+        previous_status=previous,
+        status=case.status,
+        deadline=case.deadline.isoformat(),
+    )
+    return outcome
 
 
 class Pipeline:
@@ -181,34 +273,49 @@ class Pipeline:
     def _classify_batch(self, session: Session, analyzer: Analyzer, claimed: list[int]) -> None:
         messages = list(session.scalars(select(Message).where(Message.id.in_(claimed)).order_by(Message.id)))
         with_case = set(session.scalars(select(Case.message_pk).where(Case.message_pk.in_(claimed))))
+        members = set(session.scalars(select(CaseMessage.message_pk).where(CaseMessage.message_pk.in_(claimed))))
+        links = threads.find_threads(session, [m for m in messages if m.id not in members | with_case])
+        known = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({c for c, _ in links.values()})))}
+        batch = BatchThreads()
         classified: list[tuple[Message, dict[str, Any]]] = []
         opened: list[tuple[Case, list[str]]] = []
         with session.no_autoflush:
             for message in messages:
-                outcome = self._classify_one(session, analyzer, message, has_case=message.id in with_case)
-                if outcome is not None:
-                    classified.append((message, outcome[0]))
-                    if outcome[1] is not None:
-                        opened.append((outcome[1], outcome[0]["labels"]))
+                analysis = self._analyse(session, analyzer, message)
+                if analysis is None:
+                    continue
+                classified.append((message, analysis.to_dict()))
+                if message.id in members and message.id not in with_case:
+                    continue  # a follow-up classified again: it already did what it does to its case
+                link = links.get(message.id)
+                target = (known[link[0]], link[1]) if link else batch.find(message)
+                if target is not None:
+                    join_case(session, target[0], message, analysis, target[1])
+                    continue
+                if analysis.labels == ["other"]:
+                    continue
+                case = self._open_case(session, message, analysis, has_case=message.id in with_case)
+                if message.id not in members:
+                    session.add(CaseMessage(case=case, message_pk=message.id, joined_by=JoinedBy.ORIGIN))
+                batch.add(message, case)
+                opened.append((case, analysis.labels))
         repo.record_classifications(session, classified)
         session.flush()  # the cases' ids, for the audit trail
         repo.audit_many(session, "worker", "case_opened", [(case.id, {"labels": labels}) for case, labels in opened])
 
-    def _classify_one(
-        self, session: Session, analyzer: Analyzer, message: Message, *, has_case: bool
-    ) -> tuple[dict[str, Any], Case | None] | None:
-        """Analyse one claimed message: (the analysis as stored, its case if it opened or updated
-        one), or None when the analysis failed and the message was quarantined. Any other failure
-        (a date the deadline arithmetic cannot take, the database) is left to ``classify_pending``."""
+    def _analyse(self, session: Session, analyzer: Analyzer, message: Message) -> Analysis | None:
+        """The classifier's reading of one claimed message, or None when it failed and the message
+        was quarantined."""
         try:
-            analysis = analyzer.analyze(message.subject or "", message.body_text or "")
+            return analyzer.analyze(message.subject or "", message.body_text or "")
         except Exception as exc:
             log.exception("classification failed for %s", message_ref(message.message_id, message.content_sha256))
             repo.quarantine(session, message, f"classification failed: {type(exc).__name__}")
             return None
-        data = analysis.to_dict()
-        if analysis.labels == ["other"]:
-            return data, None
+
+    def _open_case(self, session: Session, message: Message, analysis: Analysis, *, has_case: bool) -> Case:
+        """Open the message's case (or update it when re-classified). A failure here (a date the
+        deadline arithmetic cannot take, the database) is left to ``classify_pending``."""
         received = received_on(message.received_at)
         requester_id = analysis.requester_id
         names = analysis.entities.get("names") or []
@@ -229,27 +336,32 @@ class Pipeline:
             deadline=deadline(received),
             lookup=has_case,
         )
+        if case.last_activity_at is None:
+            case.last_activity_at = message.received_at
         # The suggested reply is composed when an agent first opens the case (assistant.cases).
-        return data, case
+        return case
 
     # -- what to mark on the server ----------------------------------------------------------
 
     def unmarked_locations(self, session: Session, account: str) -> list[tuple[MessageLocation, list[str]]]:
-        """Locations in ``account`` whose message is classified but not yet marked on the server."""
+        """Locations in ``account`` whose message is classified but not (or no longer) marked on the
+        server, with the labels it should carry."""
         latest = (
             select(Classification.message_pk, func.max(Classification.id).label("classification_id"))
             .group_by(Classification.message_pk)
             .subquery()
         )
         rows = session.execute(
-            select(MessageLocation, Classification.labels)
+            select(MessageLocation, Classification.labels, Case.rights)
             .join(Message, MessageLocation.message_pk == Message.id)
             .join(latest, latest.c.message_pk == Message.id)
             .join(Classification, Classification.id == latest.c.classification_id)
+            .outerjoin(Case, Case.message_pk == Message.id)
             .where(
                 MessageLocation.account == account,
                 MessageLocation.marked.is_(False),
                 Message.status == MessageStatus.CLASSIFIED,
             )
         ).all()
-        return [(location, list(labels)) for location, labels in rows]
+        # A case's first message carries the case's rights: an agent's correction wins over the classifier.
+        return [(location, list(rights or labels)) for location, labels, rights in rows]

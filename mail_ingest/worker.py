@@ -133,10 +133,14 @@ class AccountWorker:
         """Keywords per label (and a move per label if configured), batched per folder and keyword."""
         with self.factory() as session:
             pending = self.pipeline.unmarked_locations(session, self.account.name)
-            todo = [(loc.id, loc.folder, loc.uidvalidity, loc.uid, labels) for loc, labels in pending]
+            todo = [(loc.id, loc.folder, loc.uidvalidity, loc.uid, labels, loc.keywords_set) for loc, labels in pending]
         by_folder: dict[tuple[str, int], list[tuple[int, int, list[str]]]] = defaultdict(list)
-        for loc_id, folder, validity, uid, labels in todo:
+        stale: dict[tuple[str, int], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for loc_id, folder, validity, uid, labels, written in todo:
             by_folder[(folder, validity)].append((loc_id, uid, labels))
+            wanted = {self.keywords.get(label, label) for label in labels}
+            for keyword in set(written or ()) - wanted:  # labels an agent removed (issue #15)
+                stale[(folder, validity)][keyword].append(uid)
         marked = 0
         for (folder, validity), items in by_folder.items():
             state = box.select(folder)
@@ -147,6 +151,8 @@ class AccountWorker:
                 for label in labels:
                     by_keyword[self.keywords.get(label, f"GDPR_{label}")].append(uid)
                 by_keyword[PROCESSED_KEYWORD].append(uid)
+            for keyword, uids in stale[(folder, validity)].items():
+                box.remove_keywords(uids, [keyword])
             for keyword, uids in by_keyword.items():
                 box.add_keywords(uids, [keyword])
             with transaction(self.factory) as session:

@@ -429,3 +429,55 @@ def test_extension_recomposes_the_reply_and_a_stale_date_cannot_be_approved(seed
     finally:
         page.close()
         server.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_conversation_flow_search_correct_recompose_assign_note(seeded, browser):
+    """Issue #15 in the browser: search, read the timeline, correct the rights, recompose, assign, note."""
+    engine, _ = seeded
+    server = LiveServer(make_app(engine))
+    page = new_page(browser)
+    try:
+        login(page, server.url, "es")
+        page.get_by_label("Buscar").fill("#1")
+        page.get_by_label("Estado").select_option("any")
+        page.get_by_role("button", name="Filtrar").click()
+        expect(page.locator("p.count")).to_have_text("1 caso")
+        page.locator("table.queue tbody tr").first.get_by_role("link").first.click()
+        expect(page.get_by_role("heading", name="Conversación")).to_be_visible()
+        expect(page.locator("ol.timeline > li").first).to_contain_text("abrió el caso")
+        expect(page.locator("#deadline-basis")).to_contain_text("día en que se recibió la solicitud")
+
+        page.get_by_text("Corregir los derechos…").click()
+        boxes = page.locator("#correct-rights input[type=checkbox]")
+        for i in range(boxes.count()):
+            boxes.nth(i).uncheck()
+        page.get_by_label("Portabilidad").check()
+        page.get_by_label("Motivo (opcional, queda en el registro de auditoría)").fill("el cliente pide sus datos")
+        page.get_by_role("button", name="Guardar los derechos").click()
+        expect(page.locator(".flash.success")).to_contain_text("Derechos corregidos: Portabilidad.")
+        expect(page.locator("ol.timeline")).to_contain_text("el cliente pide sus datos")
+
+        page.locator("#recompose summary").click()
+        expect(page.locator("pre.diff ins").first).to_be_visible()
+        check_axe(page, "case with the recompose diff open")
+        page.get_by_role("button", name="Recomponer la respuesta").click()
+        expect(page.locator(".flash.success")).to_contain_text("Respuesta recompuesta")
+        expect(page.locator("#recompose")).to_have_count(0)
+
+        page.get_by_label("Asignar a", exact=True).select_option("agent")
+        page.get_by_role("button", name="Asignar", exact=True).click()
+        expect(page.locator(".flash.success")).to_have_text("Caso asignado a agent.")
+        page.get_by_label("Nota interna (para compañeros, nunca se envía)").fill("Llamar antes del viernes.")
+        page.get_by_role("button", name="Añadir la nota").click()
+        expect(page.locator("ol.timeline")).to_contain_text("Llamar antes del viernes.")
+        expect(page.locator("#reply-body")).not_to_contain_text("Llamar antes del viernes.")
+        assert_no_raw_ids(page, "case after the conversation flow")
+        check_axe(page, "case after the conversation flow")
+
+        page.goto(f"{server.url}/?status=any&mine=1")
+        expect(page.locator("p.count")).to_have_text("1 caso")
+        check_axe(page, "queue, mine")
+    finally:
+        page.close()
+        server.stop()

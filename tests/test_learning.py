@@ -369,3 +369,19 @@ def test_a_requesters_gold_can_be_exported_and_erased(seeded):
     assert json.loads(run("gold", "export", email, env=env).stdout) == []
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(GoldLabel)) == total - len(exported)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_correcting_a_cases_rights_makes_it_gold(seeded):
+    from assistant.cases import correct_rights
+
+    engine, _ = seeded
+    with transaction(session_factory(engine)) as session:
+        case = next(c for c in session.scalars(select(Case).order_by(Case.id)) if c.rights == ["portability"])
+        predicted = list(case.rights)
+        correct_rights(session, case, ["access", "portability"], "agent", "asks for a copy too")
+        case_id = case.id
+    with session_factory(engine)() as session:
+        gold = session.scalars(select(GoldLabel).where(GoldLabel.case_id == case_id)).one()
+        assert gold.source == "correct" and gold.set_by == "agent"
+        assert gold.labels == ["access", "portability"] and gold.predicted == predicted

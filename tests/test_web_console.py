@@ -211,3 +211,57 @@ def test_a_declared_image_that_is_not_one_is_only_downloaded():
     assert viewable_inline("image/png", b"\x89PNG\r\n\x1a\n....")
     assert not viewable_inline("image/png", b"<html><script>alert(1)</script>")
     assert not viewable_inline("image/svg+xml", b"<svg onload=alert(1)>")
+
+
+def test_agent_corrects_the_rights_sees_the_difference_and_recomposes(client, console):
+    console.login()
+    case_id = _first_case(client, "label=erasure&lang=es")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Conversación" in page and "abrió el caso" in page
+    assert "día en que se recibió la solicitud" in page
+    assert 'id="recompose"' not in page, "nothing to recompose while the reply fits the rights"
+    token = console.csrf(f"/cases/{case_id}")
+    done = client.post(
+        f"/cases/{case_id}/action",
+        data={
+            "csrf_token": token,
+            "action": "rights",
+            "rights": ["access", "portability"],
+            "rights_reason": "leído mal",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Derechos corregidos: Acceso, Portabilidad." in html.unescape(done)
+    assert "Derechos corregidos</strong>" in done and "leído mal" in done  # on the timeline
+    assert 'id="recompose"' in done and "<del>" in done and "<ins>" in done
+    empty = _act(client, console, case_id, action="rights", rights_reason="x")
+    assert "Elija al menos un derecho" in html.unescape(_flashes(empty.get_data(as_text=True))[0])
+    recomposed = _act(client, console, case_id, action="recompose").get_data(as_text=True)
+    assert "Respuesta recompuesta" in _flashes(recomposed)[0]
+    assert 'id="recompose"' not in recomposed
+
+
+def test_queue_search_mine_and_pages(client, console, monkeypatch):
+    console.login()
+    page = client.get("/?status=any&q=zzzz-nothing").get_data(as_text=True)
+    assert "0 casos" in page
+    found = client.get("/?status=any&q=%231").get_data(as_text=True)
+    assert "1 caso" in found and 'href="/cases/1"' in found
+    assert "0 casos" in client.get("/?status=any&mine=1").get_data(as_text=True)
+    assigned = _act(client, console, 1, action="assign", assignee="me").get_data(as_text=True)
+    assert "Caso asignado a agent." in _flashes(assigned)
+    assert "1 caso" in client.get("/?status=any&mine=1").get_data(as_text=True)
+    refused = _act(client, console, 1, action="assign", assignee="mallory").get_data(as_text=True)
+    assert "No hay ningún agente con ese nombre." in _flashes(refused)
+    noted = _act(client, console, 1, action="note", note="Solo para el equipo.").get_data(as_text=True)
+    assert "Solo para el equipo." in noted and "Nota interna de agent" in noted
+
+    monkeypatch.setattr("assistant.web.console.QUEUE_PAGE", 5)
+    first = client.get("/?status=any").get_data(as_text=True)
+    total = int(re.search(r"(\d+) casos", first).group(1))
+    pages = -(-total // 5)
+    assert pages > 1 and f"página 1 de {pages}" in first and first.count("<tr class=") == 5
+    last = client.get(f"/?status=any&page={pages}").get_data(as_text=True)
+    assert f"página {pages} de {pages}" in last and 'rel="next"' not in last and 'rel="prev"' in last
+    assert last.count("<tr class=") == total - 5 * (pages - 1)
+    assert f"página {pages} de {pages}" in client.get("/?status=any&page=999").get_data(as_text=True)

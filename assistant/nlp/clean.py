@@ -13,10 +13,18 @@ from html.parser import HTMLParser
 
 from knowledge.text import fold
 
-# "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:" ... as mail clients prefix a thread's subject.
-THREAD_PREFIX = re.compile(r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-# A reply (not a forward): its subject names the thread, not what this message asks.
-REPLY_PREFIX = re.compile(r"^\s*(re|rv|aw|sv|r)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+# "Re:", "RV:", "AW:", "R:", "Fwd:", "TR:", "WG:", "ENC:", "RIF:", "I:", "Antw:", "Doorst:", "RES:" ... as mail
+# clients prefix a thread's subject.
+THREAD_PREFIX = re.compile(
+    r"^\s*((re|rv|aw|sv|r|fw|fwd|tr|wg|enc|rif|i|antw|doorst|res)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+# A reply (not a forward), or an auto-reply: its subject names the thread, not what this message asks.
+REPLY_PREFIX = re.compile(
+    r"^\s*((re|rv|aw|sv|r|antw|res)\s*(\[\d+\])?\s*:|(out of (the )?office|fuera de la oficina|fora de l.oficina|"
+    r"automatic reply|auto.?reply|autoreply|respuesta autom.tica|resposta autom.tica|r.ponse automatique|absence|"
+    r"abwesenheit\w*|automatische antwort|automatisch antwoord|afwezig|risposta automatica|fuori ufficio|ausente)\b)",
+    re.IGNORECASE,
+)
 
 REPLY_SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(original message|mensaje original|message d.origine|messaggio originale|"

@@ -114,9 +114,7 @@ class LexiconMatcher:
         self.patterns: list[Pattern] = []
         for label, entry in lexicon.labels.items():
             for kind, texts in (("request", entry.request), ("right", entry.right)):
-                self.patterns.extend(
-                    compile_pattern(label, kind, t, lexicon.negators, lexicon.classes) for t in texts
-                )
+                self.patterns.extend(compile_pattern(label, kind, t, lexicon.negators, lexicon.classes) for t in texts)
         self.acts: dict[str, SentenceAct] = {act.name: act for act in lexicon.acts}
         for act in lexicon.acts:
             self.patterns.extend(
@@ -281,7 +279,7 @@ class LexiconMatcher:
         ``tokens``: ``self.tokens(text)`` when the caller already has them."""
         tokens = self.tokens(text) if tokens is None else tokens
         matches: list[Match] = []
-        acts: dict[int, set[str]] = defaultdict(set)  # sentence -> labels whose evidence there is a mention
+        acts: dict[tuple[str, int], set[str]] = defaultdict(set)  # sentence or clause -> labels only mentioned there
         act_spans: dict[str, tuple[int, int, int]] = {}  # act -> where it was first performed (start, end, sentence)
         for i, token in enumerate(tokens):
             for pattern in self._candidates(token.word):
@@ -289,7 +287,8 @@ class LexiconMatcher:
                 if end is None:
                     continue
                 if pattern.kind == "act":
-                    acts[token.sentence] |= self.acts[pattern.label].weakens
+                    act = self.acts[pattern.label]
+                    acts[_act_scope(act, token)] |= act.weakens
                     act_spans.setdefault(pattern.label, (token.start, tokens[end].end, token.sentence))
                     continue
                 start_char, end_char = token.start, tokens[end].end
@@ -318,7 +317,7 @@ class LexiconMatcher:
         for act, element in self.act_words:
             for token in tokens:
                 if element.accepts(token.word):
-                    acts[token.sentence] |= act.weakens
+                    acts[_act_scope(act, token)] |= act.weakens
         if acts:
             matches = self._weaken_by_act(matches, tokens, acts)
         matches.extend(self._grievances(text, tokens, act_spans))
@@ -362,14 +361,17 @@ class LexiconMatcher:
         return found
 
     @staticmethod
-    def _weaken_by_act(matches: list[Match], tokens: Sequence[Token], acts: dict[int, set[str]]) -> list[Match]:
+    def _weaken_by_act(
+        matches: list[Match], tokens: Sequence[Token], acts: dict[tuple[str, int], set[str]]
+    ) -> list[Match]:
         """A right named in a sentence that states a condition, recalls an earlier request or lists
         what the law entitles to is mentioned there, not exercised (design.md, hard cases)."""
         starts = [t.start for t in tokens]
         out = []
         for m in matches:
-            index = min(bisect_left(starts, m.start), len(tokens) - 1)
-            if m.label in acts.get(tokens[index].sentence, ()):
+            token = tokens[min(bisect_left(starts, m.start), len(tokens) - 1)]
+            mentioned = acts.get(("sentence", token.sentence), set()) | acts.get(("clause", token.clause), set())
+            if m.label in mentioned:
                 m = replace(m, strength="weak", mention=True)
             out.append(m)
         return out
@@ -411,6 +413,11 @@ class LexiconMatcher:
                 )
             )
         return found
+
+
+def _act_scope(act: SentenceAct, token: Token) -> tuple[str, int]:
+    """Where an act holds: its sentence, or only its clause ("no he pedido nada: borrad mis datos")."""
+    return ("clause", token.clause) if act.scope == "clause" else ("sentence", token.sentence)
 
 
 def _dedupe(matches: list[Match]) -> list[Match]:

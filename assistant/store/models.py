@@ -190,9 +190,50 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN, index=True)
     closed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Issue #15: a case is a conversation.
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # reminder or complaint
+    id_received_on: Mapped[date | None] = mapped_column(Date)  # the ID asked for arrived: the month runs anew
+    assigned_to: Mapped[str | None] = mapped_column(String(128), index=True)
+    last_activity_at: Mapped[datetime | None] = mapped_column(index=True)
 
     message: Mapped[Message] = relationship()
     replies: Mapped[list[Reply]] = relationship(back_populates="case", order_by="Reply.id")
+    conversation: Mapped[list[CaseMessage]] = relationship(back_populates="case", order_by="CaseMessage.id")
+
+
+class JoinedBy:
+    ORIGIN = "origin"  # the message that opened the case
+    HEADERS = "headers"  # In-Reply-To/References name a message of the case or one of our replies
+    SUBJECT = "subject"  # same sender, same subject, within THREAD_WINDOW_DAYS, case open or waiting
+
+
+class CaseMessage(Base):
+    """A message of a case's conversation, how it was linked and what it changed."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    joined_by: Mapped[str] = mapped_column(String(16), default=JoinedBy.ORIGIN)
+    added_rights: Mapped[list[Any]] = mapped_column(default=list)  # rights this message brought to the case
+    effects: Mapped[list[Any]] = mapped_column(default=list)  # "id_received", "escalated", "reopened"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="conversation")
+    message: Mapped[Message] = relationship()
+
+
+class CaseNote(Base):
+    """An agent's internal note on a case: shown to colleagues, never sent to the requester."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReplyStatus:

@@ -23,6 +23,8 @@ from .models import (
     AttachmentFile,
     AuditEvent,
     Case,
+    CaseMessage,
+    CaseNote,
     CaseStatus,
     ChatFeedback,
     Classification,
@@ -232,6 +234,11 @@ def record_locations(
     session.flush()
 
 
+def remark_message(session: Session, message_pk: int) -> None:
+    """The message's labels changed (an agent corrected them): the worker writes its keywords again."""
+    session.execute(update(MessageLocation).where(MessageLocation.message_pk == message_pk).values(marked=False))
+
+
 def claim_new_messages(session: Session, worker: str, limit: int = 50) -> list[int]:
     """Mark up to ``limit`` new messages as this worker's; no two workers get the same one.
 
@@ -383,12 +390,30 @@ def list_cases(
     language: str | None = None,
     status: str | None = None,
     deadline_before: date | None = None,
+    search: str | None = None,
+    assigned_to: str | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[Case]:
     """Cases for the queue, soonest deadline first. Label filtering runs in Python: JSON
-    containment differs between SQLite and PostgreSQL and the queue is small."""
+    containment differs between SQLite and PostgreSQL and the queue is small.
+
+    ``search`` looks in the subject, the sender, the requester's e-mail and ID number, and the case
+    number ("123" or "#123").
+    """
     query = select(Case).order_by(Case.deadline, Case.id)
+    if search and search.strip():
+        needle = search.strip().casefold()
+        query = query.join(Message, Message.id == Case.message_pk)
+        found = [
+            func.lower(column).contains(needle, autoescape=True)
+            for column in (Message.subject, Message.from_addr, Case.requester_email, Case.id_number)
+        ]
+        if needle.lstrip("#").isdigit() and len(needle) < 10:
+            found.append(Case.id == int(needle.lstrip("#")))
+        query = query.where(or_(*found))
+    if assigned_to:
+        query = query.where(Case.assigned_to == assigned_to)
     if language:
         query = query.where(Case.language == language)
     if status:
@@ -399,6 +424,33 @@ def list_cases(
     if label:
         cases = [c for c in cases if label in (c.rights or [])]
     return cases[offset : offset + limit]
+
+
+def assign(session: Session, case: Case, username: str | None, actor: str) -> None:
+    """Give the case to a colleague (or to nobody); the trail keeps who had it before."""
+    previous = case.assigned_to
+    case.assigned_to = username or None
+    audit(session, actor, "case_assigned", case_id=case.id, previous=previous, assigned_to=case.assigned_to)
+
+
+def add_note(session: Session, case: Case, author: str, body: str) -> CaseNote:
+    """An internal note: for colleagues only, never part of a reply."""
+    note = CaseNote(case_id=case.id, author=author, body=body)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def usernames(session: Session) -> list[str]:
+    return list(session.scalars(select(User.username).order_by(User.username)))
+
+
+def conversation_sizes(session: Session, case_ids: Sequence[int]) -> dict[int, int]:
+    """How many messages each case's conversation has (for the queue's one line per conversation)."""
+    rows = session.execute(
+        select(CaseMessage.case_id, func.count()).where(CaseMessage.case_id.in_(case_ids)).group_by(CaseMessage.case_id)
+    )
+    return {case_id: count for case_id, count in rows}
 
 
 def audit_many(session: Session, actor: str, action: str, events: Sequence[tuple[int, dict[str, Any]]]) -> None:

@@ -10,11 +10,34 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select, text
 
-from ..cases import extend_deadline, latest_classification, suggested_reply
+from ..cases import (
+    RightsError,
+    TimelineEntry,
+    case_deadline_basis,
+    case_messages,
+    correct_rights,
+    extend_deadline,
+    latest_classification,
+    recompose_reply,
+    recomposition,
+    suggested_reply,
+    timeline,
+)
 from ..deadlines import days_left
 from ..mime import MessageParseError, parse_message
 from ..replies import ReplyContext, compose_reply, stale_deadline_sentence
-from ..store import AuditEvent, Case, CaseStatus, Message, OutboxItem, ReplyStatus, repo
+from ..store import (
+    AuditEvent,
+    Case,
+    CaseMessage,
+    CaseNote,
+    CaseStatus,
+    Classification,
+    Message,
+    OutboxItem,
+    ReplyStatus,
+    repo,
+)
 from .db import get_db
 from .errors import ApiError
 from .openapi import SPEC
@@ -111,6 +134,10 @@ def case_summary(case: Case) -> dict[str, Any]:
             "policy_number": case.policy_number,
         },
         "mailboxes": list(case.mailboxes),
+        "escalated": case.escalated,
+        "id_received_on": case.id_received_on.isoformat() if case.id_received_on else None,
+        "assigned_to": case.assigned_to,
+        "last_activity_at": case.last_activity_at.isoformat() if case.last_activity_at else None,
     }
 
 
@@ -142,6 +169,15 @@ def case_detail(case: Case) -> dict[str, Any]:
         if classification
         else None
     )
+    basis = case_deadline_basis(case)
+    detail["deadline_basis"] = {
+        "due": basis.due.isoformat(),
+        "starts_on": basis.starts_on.isoformat(),
+        "reason": basis.reason,
+        "rule_id": basis.rule_id,
+    }
+    detail["messages"] = [message_entry(link, m, c) for link, m, c in case_messages(session, case)]
+    detail["timeline"] = [timeline_entry(e) for e in timeline(session, case)]
     detail["reply"] = {
         "id": reply.id,
         "status": reply.status,
@@ -152,6 +188,42 @@ def case_detail(case: Case) -> dict[str, Any]:
         "notes": suggestion.notes,
     }
     return detail
+
+
+def message_entry(link: CaseMessage, message: Message, classification: Classification | None) -> dict[str, Any]:
+    """One message of the conversation: how it joined, what it changed, what the classifier read."""
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "subject": message.subject,
+        "from": message.from_addr,
+        "received_at": message.received_at.isoformat(),
+        "joined_by": link.joined_by,
+        "added_rights": list(link.added_rights or []),
+        "effects": list(link.effects or []),
+        "has_id_document": message.has_id_document,
+        "attachments": message.attachments,
+        "body_text": message.body_text,
+        "labels": classification.labels if classification else [],
+        "evidence": classification.evidence if classification else {},
+    }
+
+
+def note_entry(note: CaseNote) -> dict[str, Any]:
+    return {"id": note.id, "author": note.author, "body": note.body, "at": note.created_at.isoformat()}
+
+
+def timeline_entry(entry: TimelineEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {"at": entry.at.isoformat(), "kind": entry.kind}
+    if entry.message is not None:
+        item["message_pk"] = entry.message.id
+    if entry.reply is not None:
+        item.update(reply_id=entry.reply.id, approved_by=entry.reply.approved_by)
+    if entry.event is not None:
+        item.update(action=entry.event.action, actor=entry.event.actor, detail=entry.event.detail)
+    if entry.note is not None:
+        item.update(note=note_entry(entry.note))
+    return item
 
 
 @bp.get("/healthz")
@@ -236,6 +308,8 @@ def list_cases():  # type: ignore[no-untyped-def]
         language=args.get("language") or None,
         status=status,
         deadline_before=deadline_before,
+        search=args.get("q", "")[:200] or None,
+        assigned_to=args.get("assigned_to") or None,
     )
     return jsonify({"cases": [case_summary(c) for c in cases]})
 
@@ -256,12 +330,35 @@ def get_one(case_id: int):  # type: ignore[no-untyped-def]
 def update_case(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
-    status = _json_body().get("status")
-    if status not in CaseStatus.ALL:
-        raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
-    set_status(case, status, current_user().username)
+    data = _json_body()
+    if "status" not in data and "assigned_to" not in data:
+        raise ApiError(422, "send 'status' or 'assigned_to'")
+    actor = current_user().username
+    if "assigned_to" in data:
+        who = data["assigned_to"]
+        if who is not None and (not isinstance(who, str) or who not in repo.usernames(session)):
+            raise ApiError(422, "'assigned_to' must be a user name or null")
+        repo.assign(session, case, who, actor)
+    if "status" in data:
+        status = data["status"]
+        if status not in CaseStatus.ALL:
+            raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
+        set_status(case, status, actor)
     session.commit()
     return jsonify(case_summary(case))
+
+
+@bp.post("/api/v1/cases/<int:case_id>/notes")
+@api_login_required()
+def add_note(case_id: int):  # type: ignore[no-untyped-def]
+    """An internal note on the case: colleagues read it; it is never sent to the requester."""
+    session = get_db()
+    case = get_case(case_id)
+    body = _text(_json_body(), "body", required=True, limit=5000)
+    note = repo.add_note(session, case, current_user().username, body)
+    result = note_entry(note)
+    session.commit()
+    return jsonify(result), 201
 
 
 def set_status(case: Case, status: str, actor: str) -> None:
@@ -283,6 +380,50 @@ def extend(case_id: int):  # type: ignore[no-untyped-def]
     letter = extend_deadline(session, case, current_user().username)
     session.commit()
     return jsonify({"case": case_summary(case), "letter": letter.to_dict()})
+
+
+@bp.put("/api/v1/cases/<int:case_id>/rights")
+@api_login_required()
+def set_rights(case_id: int):  # type: ignore[no-untyped-def]
+    """An agent corrects the rights; recorded with who, when, before, after and the reason."""
+    session = get_db()
+    case = get_case(case_id)
+    data = _json_body()
+    rights = data.get("rights")
+    if not isinstance(rights, list) or not all(isinstance(r, str) for r in rights):
+        raise ApiError(422, "'rights' must be a list of label ids")
+    try:
+        change = correct_rights(session, case, rights, current_user().username, _text(data, "reason", limit=500))
+    except RightsError as exc:
+        raise ApiError(409 if exc.kind == "unchanged" else 422, str(exc)) from None
+    outdated = recomposition(session, case).differs
+    session.commit()
+    return jsonify({"case": case_summary(case), "change": change, "reply_outdated": outdated})
+
+
+@bp.get("/api/v1/cases/<int:case_id>/reply/recompose")
+@api_login_required()
+def preview_recompose(case_id: int):  # type: ignore[no-untyped-def]
+    """What recomposing the reply for the case's current rights would change, line by line."""
+    preview = recomposition(get_db(), get_case(case_id))
+    get_db().commit()  # the first call may have stored the case's first suggestion
+    return jsonify(
+        {"differs": preview.differs, "current": preview.current, "proposed": preview.proposed,
+         "diff": [{"op": op, "line": line} for op, line in preview.diff]}
+    )  # fmt: skip
+
+
+@bp.post("/api/v1/cases/<int:case_id>/reply/recompose")
+@api_login_required()
+def recompose(case_id: int):  # type: ignore[no-untyped-def]
+    session = get_db()
+    case = get_case(case_id)
+    try:
+        recompose_reply(session, case, current_user().username)
+    except RightsError as exc:
+        raise ApiError(409, str(exc)) from None
+    session.commit()
+    return jsonify(case_detail(case)["reply"])
 
 
 @bp.put("/api/v1/cases/<int:case_id>/reply")
@@ -328,7 +469,7 @@ def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
         raise ApiError(422, f"the reply promises a date other than the case's deadline {case.deadline}: {stale}")
     account = case.mailboxes[0] if case.mailboxes else ""
     item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
-    if case.status == CaseStatus.OPEN or case.status == CaseStatus.WAITING_ID:
+    if case.status == CaseStatus.OPEN:  # waiting for ID stays so: this reply asked for it (issue #15)
         case.status = CaseStatus.ANSWERED
     repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
     repo.set_gold(session, case, case.rights, actor, "approve")  # approving the reply confirms the rights

@@ -24,7 +24,19 @@ from sqlalchemy import select
 from knowledge.base import PLACEHOLDER
 from knowledge.base import load as load_knowledge
 
-from ..cases import extend_deadline, extended_deadline, latest_classification, suggested_reply
+from ..cases import (
+    RightsError,
+    case_deadline_basis,
+    correct_rights,
+    extend_deadline,
+    extended_deadline,
+    latest_classification,
+    recompose_reply,
+    recomposition,
+    suggested_reply,
+    taxonomy,
+    timeline,
+)
 from ..feedback import report as feedback_report
 from ..nlp.gold import MIN_GOLD, agreement
 from ..replies import stale_deadline_sentence
@@ -55,6 +67,7 @@ from .security import (
 
 bp = Blueprint("console", __name__)
 DUE_SOON_DAYS = 7
+QUEUE_PAGE = 50  # cases per queue page
 SNIPPET_CHARS = 160
 
 
@@ -151,6 +164,11 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+
 @bp.get("/")
 @console_login_required
 def queue():  # type: ignore[no-untyped-def]
@@ -162,11 +180,21 @@ def queue():  # type: ignore[no-untyped-def]
         language=args.get("language") or None,
         status=None if status == "any" else status,
         deadline_before=_date_arg("deadline_before"),
+        search=args.get("q", "")[:200] or None,
+        assigned_to=current_user().username if args.get("mine") else None,
+        limit=100_000,
     )
     if args.get("sort") == "received":
         cases.sort(key=lambda c: (c.received_on, c.id))
+    elif args.get("sort") == "activity":
+        cases.sort(key=lambda c: (c.last_activity_at or c.created_at, c.id), reverse=True)
+    total = len(cases)
+    pages = max(1, -(-total // QUEUE_PAGE))
+    page = min(max(_int_arg("page", 1), 1), pages)
+    cases = cases[(page - 1) * QUEUE_PAGE : page * QUEUE_PAGE]
     today = date.today()
     messages = {m.id: m for m in get_db().scalars(select(Message).where(Message.id.in_([c.message_pk for c in cases])))}
+    sizes = repo.conversation_sizes(get_db(), [c.id for c in cases])
     rows = [
         {
             "case": c,
@@ -174,12 +202,17 @@ def queue():  # type: ignore[no-untyped-def]
             "snippet": snippet(messages[c.message_pk].body_text),
             "urgency": urgency(c, today),
             "has_id_document": messages[c.message_pk].has_id_document,
+            "messages": sizes.get(c.id, 1),
         }
         for c in cases
     ]
     return render_template(
         "queue.html",
         rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=lambda n: url_for(".queue", **{**args.to_dict(), "page": n}),
         labels=load_knowledge().labels,
         args=args,
         status=status,
@@ -271,6 +304,11 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
         evidence_items=evidence_items,
         entities=[(k, v) for k, v in (classification.entities if classification else {}).items() if v],
         size=_size,
+        timeline=timeline(db, case),
+        basis=case_deadline_basis(case),
+        taxonomy=taxonomy(),
+        recomposition=None if reply.status == ReplyStatus.APPROVED else recomposition(db, case),
+        colleagues=repo.usernames(db),
     )
 
 
@@ -322,6 +360,38 @@ def _act(case: Case, action: str, actor: str) -> str:
             "Deadline extended to %(date)s. The reply now carries the extension notice and its reason.",
             date=day(case.deadline, "long"),
         )
+    if action == "rights":
+        try:
+            change = correct_rights(
+                db, case, request.form.getlist("rights"), actor, request.form.get("rights_reason", "")
+            )
+        except RightsError as exc:
+            words = {
+                "empty": _("Choose at least one right (or “Other” for a message that is not a request)."),
+                "unchanged": _("The case already has these rights."),
+            }
+            raise ConsoleError(422, words.get(exc.kind, _("Only rights of the taxonomy can be chosen."))) from None
+        names = ", ".join(right_name(r) for r in change["after"])
+        return _("Rights corrected: %(rights)s. The mailbox keywords follow at the worker's next pass.", rights=names)
+    if action == "recompose":
+        if reply.status == ReplyStatus.APPROVED:
+            raise ConsoleError(409, _("The reply is already approved."))
+        recompose_reply(db, case, actor)
+        return _("Reply recomposed for the case's current rights; the previous text stays on record.")
+    if action == "assign":
+        who = request.form.get("assignee", "")
+        if who == "me":
+            who = actor
+        if who and who not in repo.usernames(db):
+            raise ConsoleError(422, _("There is no agent with that name."))
+        repo.assign(db, case, who or None, actor)
+        return _("Case assigned to %(agent)s.", agent=who) if who else _("The case is now unassigned.")
+    if action == "note":
+        note = (request.form.get("note") or "").strip()
+        if not note:
+            raise ConsoleError(422, _("Write the note first."))
+        repo.add_note(db, case, actor, note[:5000])
+        return _("Internal note added: colleagues see it, the requester never does.")
     if action == CaseStatus.WAITING_ID:
         set_status(case, action, actor)
         return _("The case is waiting for the requester's identity document.")

@@ -63,6 +63,26 @@ FILE_KINDS = {
     "message/rfc822": _l("forwarded e-mail"),
     "text/plain": _l("text"),
 }
+JOINED_BY = {
+    "origin": _l("opened the case"),
+    "headers": _l("a reply in the thread (mail headers)"),
+    "subject": _l("same sender and subject"),
+}
+EFFECT_NAMES = {
+    "id_received": _l("identity document received"),
+    "escalated": _l("reminder or complaint: escalated"),
+    "reopened": _l("reopened the case"),
+}
+EVENT_NAMES = {
+    "status_changed": _l("Status changed"),
+    "rights_corrected": _l("Rights corrected"),
+    "deadline_extended": _l("Deadline extended"),
+    "case_closed_reason": _l("Reason for closing"),
+    "reply_recomposed": _l("Reply recomposed for the current rights"),
+    "draft_written": _l("Draft written in the mailbox"),
+    "reply_sent": _l("Reply sent"),
+    "case_assigned": _l("Case assigned"),
+}
 REPLY_STATUS_NAMES = {"suggested": _l("Suggested"), "edited": _l("Edited"), "approved": _l("Approved")}
 
 
@@ -167,6 +187,18 @@ def time_left(due: date, today: date | None = None) -> str:
     return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
 
 
+def joined_by_name(how: str) -> str:
+    return str(JOINED_BY.get(how, how))
+
+
+def effect_name(effect: str) -> str:
+    return str(EFFECT_NAMES.get(effect, effect))
+
+
+def event_name(action: str) -> str:
+    return str(EVENT_NAMES.get(action, action))
+
+
 def yes_no(value: bool | None) -> str:
     if value is None:
         return "—"
@@ -197,4 +229,7 @@ def init_i18n(app: Flask) -> None:
         time_left=time_left,
         yes_no=yes_no,
         capitalised=capitalised,
+        joined_by_name=joined_by_name,
+        effect_name=effect_name,
+        event_name=event_name,
     )

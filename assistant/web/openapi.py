@@ -110,6 +110,68 @@ SPEC: dict[str, Any] = {
                     "received_on": {"type": "string"},
                     "deadline": {"type": "string"},
                     "language": {"type": "string"},
+                    "escalated": {"type": "boolean", "description": "a reminder or complaint arrived on the case"},
+                    "id_received_on": {
+                        "type": ["string", "null"],
+                        "description": "the day the identity document asked for arrived; the month runs from it",
+                    },
+                    "assigned_to": {"type": ["string", "null"]},
+                    "last_activity_at": {"type": ["string", "null"]},
+                },
+            },
+            "CaseMessage": {
+                "type": "object",
+                "description": "A message of the case's conversation, how it joined and what it changed",
+                "required": ["id", "subject", "from", "received_at", "joined_by", "added_rights", "effects", "labels"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "message_id": {"type": ["string", "null"]},
+                    "subject": {"type": "string"},
+                    "from": {"type": "string"},
+                    "received_at": {"type": "string"},
+                    "joined_by": {"type": "string", "enum": ["origin", "headers", "subject"]},
+                    "added_rights": {"type": "array", "items": {"type": "string"}},
+                    "effects": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ["id_received", "escalated", "reopened"]},
+                    },
+                    "has_id_document": {"type": "boolean"},
+                    "attachments": {"type": "array"},
+                    "body_text": {"type": ["string", "null"]},
+                    "labels": {"type": "array", "items": {"type": "string"}},
+                    "evidence": {"type": "object"},
+                },
+            },
+            "CaseDetail": {
+                "type": "object",
+                "required": ["id", "rights", "status", "deadline", "deadline_basis", "messages", "timeline", "reply"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "rights": {"type": "array"},
+                    "status": {"type": "string"},
+                    "deadline": {"type": "string"},
+                    "deadline_basis": {
+                        "type": "object",
+                        "description": "which date the month runs from (received, or identity_received) and the rule",
+                        "required": ["due", "starts_on", "reason", "rule_id"],
+                    },
+                    "messages": {
+                        "type": "array",
+                        "description": "the conversation, oldest first",
+                        "items": {"$ref": "#/components/schemas/CaseMessage"},
+                    },
+                    "timeline": {
+                        "type": "array",
+                        "description": "messages, approved replies and status changes, oldest first",
+                        "items": {
+                            "type": "object",
+                            "required": ["at", "kind"],
+                            "properties": {"kind": {"enum": ["message", "reply", "event", "note"]}},
+                        },
+                    },
+                    "message": {"type": "object", "description": "the message that opened the case"},
+                    "classification": {"type": ["object", "null"]},
+                    "reply": {"type": "object"},
                 },
             },
         },
@@ -212,7 +274,7 @@ SPEC: dict[str, Any] = {
                 "security": SECURED,
                 "parameters": [
                     {"name": n, "in": "query", "schema": {"type": "string"}}
-                    for n in ("label", "language", "status", "deadline_before")
+                    for n in ("label", "language", "status", "deadline_before", "q", "assigned_to")
                 ],
                 "responses": {
                     "200": _json(
@@ -230,13 +292,13 @@ SPEC: dict[str, Any] = {
         },
         "/api/v1/cases/{case_id}": {
             "get": {
-                "summary": "One case with its message, classification and reply",
+                "summary": "One case: its conversation (messages and timeline), classification and reply",
                 "security": SECURED,
                 "parameters": CASE_ID,
-                "responses": {"200": _json({"type": "object"}), **_errors(401, 404)},
+                "responses": {"200": _json({"$ref": "#/components/schemas/CaseDetail"}), **_errors(401, 404)},
             },
             "patch": {
-                "summary": "Change the status",
+                "summary": "Change the status, or assign the case to a colleague (null: nobody)",
                 "security": SECURED,
                 "parameters": CASE_ID,
                 "requestBody": {
@@ -245,8 +307,10 @@ SPEC: dict[str, Any] = {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "required": ["status"],
-                                "properties": {"status": {"type": "string"}},
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "assigned_to": {"type": ["string", "null"]},
+                                },
                             }
                         }
                     },
@@ -264,6 +328,82 @@ SPEC: dict[str, Any] = {
                 "parameters": CASE_ID,
                 "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404, 409)},
             }
+        },
+        "/api/v1/cases/{case_id}/notes": {
+            "post": {
+                "summary": "Add an internal note (for colleagues; never sent to the requester)",
+                "security": SECURED,
+                "parameters": CASE_ID,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["body"],
+                                "properties": {"body": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json({"type": "object", "required": ["id", "author", "body", "at"]}),
+                    **_errors(400, 401, 403, 404, 415, 422),
+                },
+            }
+        },
+        "/api/v1/cases/{case_id}/rights": {
+            "put": {
+                "summary": "Correct the case's rights (labels of the taxonomy); audited with the reason",
+                "security": SECURED,
+                "parameters": CASE_ID,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["rights"],
+                                "properties": {
+                                    "rights": {"type": "array", "items": {"type": "string"}},
+                                    "reason": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["case", "change", "reply_outdated"],
+                            "properties": {
+                                "case": {"$ref": "#/components/schemas/CaseSummary"},
+                                "change": {"type": "object", "required": ["before", "after", "added", "removed"]},
+                                "reply_outdated": {"type": "boolean"},
+                            },
+                        }
+                    ),
+                    **_errors(400, 401, 403, 404, 409, 415, 422),
+                },
+            }
+        },
+        "/api/v1/cases/{case_id}/reply/recompose": {
+            "get": {
+                "summary": "What recomposing the reply for the current rights would change (line diff)",
+                "security": SECURED,
+                "parameters": CASE_ID,
+                "responses": {
+                    "200": _json({"type": "object", "required": ["differs", "current", "proposed", "diff"]}),
+                    **_errors(401, 404),
+                },
+            },
+            "post": {
+                "summary": "Recompose the reply for the current rights; the previous reply stays on record",
+                "security": SECURED,
+                "parameters": CASE_ID,
+                "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 404, 409)},
+            },
         },
         "/api/v1/cases/{case_id}/reply": {
             "put": {

@@ -1,7 +1,7 @@
 """Gold labels from agents' work and the chat's yes/no feedback (issue #16).
 
 Revision ID: 0005
-Revises: 0003 (the lead re-chains it after 0004 at merge)
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 UTC_DATETIME = sa.DateTime(timezone=True)
