@@ -91,6 +91,11 @@ def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply
     existing = session.scalars(select(Reply).where(Reply.case_id == case.id).order_by(Reply.id.desc())).first()
     if existing is not None and not needs_new_reply(case, existing):
         return existing, suggestion
+    return _store_suggestion(session, case, suggestion), suggestion
+
+
+def _store_suggestion(session: Session, case: Case, suggestion: SuggestedReply) -> Reply:
+    """A suggested reply saved as the case's newest reply row (the one way a suggestion is stored)."""
     message = session.get(Message, case.message_pk)
     reply = repo.add_reply(
         session,
@@ -102,7 +107,7 @@ def suggested_reply(session: Session, case: Case) -> tuple[Reply, SuggestedReply
         knowledge_version=suggestion.knowledge_version,
     )
     session.flush()
-    return reply, suggestion
+    return reply
 
 
 def extended_deadline(case: Case) -> date:
@@ -270,17 +275,7 @@ def recompose_reply(session: Session, case: Case, actor: str) -> Reply:
     reply, suggestion = suggested_reply(session, case)
     if reply.status == ReplyStatus.APPROVED:
         raise RightsError("approved", "the reply is already approved")
-    message = session.get(Message, case.message_pk)
-    fresh = repo.add_reply(
-        session,
-        case,
-        language=suggestion.language,
-        subject=reply_subject(message.subject or ""),
-        body=suggestion.text,
-        citations=suggestion.citations,
-        knowledge_version=suggestion.knowledge_version,
-    )
-    session.flush()
+    fresh = _store_suggestion(session, case, suggestion)
     repo.audit(session, actor, "reply_recomposed", case_id=case.id, previous_reply=reply.id, reply_id=fresh.id,
                rights=list(case.rights))  # fmt: skip
     return fresh
