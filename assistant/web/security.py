@@ -162,8 +162,8 @@ def attempt_login(username: str, password: str) -> User | None:
     name = username.strip()[:128]
     account_key, address_key = f"login:user:{name.lower()}", f"login:addr:{client_address()}"
     with current_app.extensions["db_engine"].connect() as connection:
-        by_account = repo.read_counter(connection, account_key, window=window, now=now)
-        by_address = repo.read_counter(connection, address_key, window=window, now=now)
+        by_account = repo.read_recent(connection, account_key, window=window, now=now)
+        by_address = repo.read_recent(connection, address_key, window=window, now=now)
     if by_account >= config.login_failures_per_account or by_address >= config.login_failures_per_address:
         log.warning("login refused: too many failures in the window")
         raise ApiError(429, "too many failed logins; try again later", _retry_after(window, now))
