@@ -63,6 +63,10 @@ def record(analyzer, subject: str, body: str) -> dict:  # type: ignore[no-untype
     return result
 
 
+def _line(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def snapshot() -> dict[str, dict]:
     from assistant.nlp.analyze import get_analyzer
 
@@ -81,14 +85,14 @@ def main() -> int:
         args.write.parent.mkdir(parents=True, exist_ok=True)
         with args.write.open("w", encoding="utf-8") as out:
             for key, value in current.items():
-                out.write(json.dumps({"id": key, **value}, ensure_ascii=False, sort_keys=True, default=str) + "\n")
+                out.write(_line({"id": key, **value}) + "\n")
         print(f"{len(current)} messages recorded in {args.write}")
         return 0
     before = {}
     for line in args.check.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         before[row.pop("id")] = row
-    current = {k: json.loads(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in current.items()}
+    current = {k: json.loads(_line(v)) for k, v in current.items()}
     differing = sorted(k for k in before.keys() | current.keys() if before.get(k) != current.get(k))
     for key in differing[:20]:
         old, new = before.get(key, {}), current.get(key, {})
