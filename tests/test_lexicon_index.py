@@ -19,7 +19,7 @@ from assistant.nlp.analyze import readable_body
 from assistant.nlp.lexicon import CLAUSE_END, LexiconMatcher, Sentences, Token
 from assistant.nlp.train import load_corpus
 from knowledge.base import load as load_knowledge
-from knowledge.text import words
+from knowledge.text import FOLD_TABLE, fold, words
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -113,3 +113,18 @@ def test_clause_ends_on_the_corpus_are_those_of_the_first_regex():
         if [m.span() for m in CLAUSE_END.finditer(t)] != [m.span() for m in FIRST_CLAUSE_END.finditer(t)]
     ]
     assert not changed, changed[:3]
+
+
+def test_fold_is_the_translate_table_fold_on_every_character():
+    """fold() looks up only non-ASCII characters now; the result is the table's on every code point."""
+
+    def first_fold(text: str) -> str:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        return lowered.translate(FOLD_TABLE)
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert fold(every) == first_fold(every)
+    assert fold("Supresión İstanbul ÆSIR’s") == first_fold("Supresión İstanbul ÆSIR’s")
+    assert fold("SUPRESIÓN") == "supresion"
