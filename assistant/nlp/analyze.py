@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.base import load as load_knowledge
-from knowledge.text import words
+from knowledge.text import WORD, fold
 
 from .clean import REPLY_PREFIX, THREAD_PREFIX, CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
 from .entities import Entity, extract_entities, merge_entities
@@ -209,7 +209,7 @@ def _model_text(subject: str, cleaned: CleanText) -> str:
     and "borrar" meet), quotes and footers gone, and no thread subject: a reply's subject names
     the thread, not what this message asks."""
     heading = "" if REPLY_PREFIX.match(subject) else THREAD_PREFIX.sub("", subject)
-    return " ".join(w[:STEM] for w, _, _ in words(heading + "\n" + cleaned.compact))
+    return " ".join(w[:STEM] for w in WORD.findall(fold(heading + "\n" + cleaned.compact)))  # words(), no offsets
 
 
 def readable_body(body: str) -> tuple[str, CleanText]:
