@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from itertools import accumulate, compress
+from operator import itemgetter
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -86,6 +87,9 @@ class Token(NamedTuple):
     end: int
     sentence: int
     clause: int  # negation does not cross a comma: "si no contestan, presentaré..."
+
+
+_make_token = partial(tuple.__new__, Token)  # Token(*fields) without a Python-level call per word
 
 
 def compile_element(options: Iterable[str], gap_before: int = 0) -> Element:
@@ -222,16 +226,15 @@ class LexiconMatcher:
         parts = WORD_SPLIT.split(self._fold(text))  # separator, word, separator, word, ..., separator
         offsets = list(accumulate(map(len, parts)))
         starts = offsets[0:-1:2]
-        return list(
-            map(
-                Token,
-                map(self._repair, parts[1::2]),
-                starts,
-                offsets[1::2],
-                map(partial(bisect_left, sentence_ends), starts),
-                map(partial(bisect_left, clause_ends), starts),
-            )
+        fields = zip(
+            map(self._repair, parts[1::2]),
+            starts,
+            offsets[1::2],
+            map(partial(bisect_left, sentence_ends), starts),
+            map(partial(bisect_left, clause_ends), starts),
+            strict=True,
         )
+        return list(map(_make_token, fields))
 
     # -- matching -------------------------------------------------------------------------
 
@@ -314,16 +317,9 @@ class LexiconMatcher:
         act_spans: dict[str, tuple[int, int, int]] = {}  # act -> where it was first performed (start, end, sentence)
         sentences = Sentences(tokens)
         found = list(map(self._candidates, sentences.words))
-        possible = self.slots.possible(sentences) if self.indexed else None
-        for i in compress(range(len(tokens)), found):
+        for i, allowed in self._starts(sentences, found):
             token = tokens[i]
-            candidates = found[i]
-            if possible is not None:
-                allowed = possible[token.sentence]
-                if not allowed:
-                    continue
-                candidates = tuple(index for index in candidates if index in allowed)
-            for index in candidates:
+            for index in found[i] if allowed is None else [c for c in found[i] if c in allowed]:
                 pattern = self.patterns[index]
                 end = self._match_from(pattern, tokens, i)
                 if end is None:
@@ -365,6 +361,19 @@ class LexiconMatcher:
         matches.extend(self._grievances(text, tokens, act_spans, sentences))
         matches.extend(self._questions(text, tokens, sentences))
         return _dedupe(matches)
+
+    def _starts(
+        self, sentences: Sentences, found: list[tuple[int, ...]]
+    ) -> Iterator[tuple[int, frozenset[int] | None]]:
+        """(token index, the patterns possible in its sentence) for each token that begins a candidate,
+        in text order; indexed, only in the sentences where some pattern is possible at all."""
+        if not self.indexed:
+            yield from ((i, None) for i in compress(range(len(found)), found))
+            return
+        for sentence, allowed in self.slots.possible(sentences).items():
+            if allowed:
+                first, last = sentences.span(sentence)
+                yield from ((i, allowed) for i in compress(range(first, last), found[first:last]))
 
     def _questions(self, text: str, tokens: Sequence[Token], sentences: Sentences) -> list[Match]:
         """A question about personal data ("¿comparten mis datos con otras empresas?") is evidence of
@@ -518,9 +527,9 @@ class Sentences:
     so a sentence is a slice, found by bisection instead of a scan of the whole text."""
 
     def __init__(self, tokens: Sequence[Token]) -> None:
-        self.words = [t.word for t in tokens]
-        self.starts = [t.start for t in tokens]
-        self.numbers = [t.sentence for t in tokens]
+        self.words: list[str] = list(map(itemgetter(0), tokens))
+        self.starts: list[int] = list(map(itemgetter(1), tokens))
+        self.numbers: list[int] = list(map(itemgetter(3), tokens))
         self.numbers_seen = dict.fromkeys(self.numbers)
 
     def span(self, sentence: int) -> tuple[int, int]:
