@@ -128,3 +128,29 @@ def test_fold_is_the_translate_table_fold_on_every_character():
     assert fold(every) == first_fold(every)
     assert fold("Supresión İstanbul ÆSIR’s") == first_fold("Supresión İstanbul ÆSIR’s")
     assert fold("SUPRESIÓN") == "supresion"
+
+
+def test_the_process_analyzer_is_kept_out_of_full_garbage_collections():
+    """A full collection walked the whole model: a ~100 ms pause inside an unlucky analyze() call."""
+    import gc
+
+    from assistant.nlp.analyze import get_analyzer
+
+    analyzer = get_analyzer()
+    assert gc.get_freeze_count() > 10_000
+    assert analyzer.analyze("", "Borrad todos mis datos, por favor.").labels == ["erasure"]
+
+
+def test_a_promoted_model_replaces_the_frozen_analyzer(monkeypatch):
+    """The promotion path unfreezes, builds the next analyzer and freezes again."""
+    import gc
+
+    from assistant.nlp import analyze
+
+    first = analyze.get_analyzer()
+    monkeypatch.setattr(first.model, "directory", ROOT / "no-such-model")  # as if another model were promoted
+    monkeypatch.setattr(analyze, "_checked", 0.0)
+    second = analyze.get_analyzer()
+    assert second is not first and second.model.directory != first.model.directory
+    assert gc.get_freeze_count() > 10_000
+    assert second.analyze("", "Please erase all of my personal data.").labels == ["erasure"]

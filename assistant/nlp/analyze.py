@@ -5,6 +5,7 @@ Pure and deterministic for a given model version: the same text gives the same A
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -252,9 +253,20 @@ def get_analyzer() -> Analyzer:
         with _lock:
             wanted = current_dir()
             if _analyzer is None or (_analyzer.model.directory not in (None, wanted)):
+                gc.unfreeze()  # the analyzer being replaced may be collected once dropped
                 _analyzer = Analyzer(RightsModel.load(wanted))
+                _freeze_heap()
             _checked = time.monotonic()
     return _analyzer
+
+
+def _freeze_heap() -> None:
+    """Keep what is alive once the analyzer is built (spaCy's model, the compiled lexicon) out of the
+    garbage collector's full passes. Each pass walked all of it: a ~100 ms pause, every few hundred
+    long letters, inside someone's analyze() call (bench/classifier.py's p99). Nothing is lost: these
+    objects live as long as the process, and a promotion unfreezes them before building the next."""
+    gc.collect()
+    gc.freeze()
 
 
 def analyze(subject: str, body: str, lang: str | None = None) -> Analysis:
