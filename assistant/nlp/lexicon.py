@@ -27,6 +27,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 from knowledge.base import Lexicon, SentenceAct
 from knowledge.text import WORD, fold
 
+WORD_CACHE = 20_000  # distinct words remembered per lookup (the whole corpus has ~13,000)
+NO_SLOTS: frozenset[int] = frozenset()
 GAP = 4  # words a `~` may skip ("delete all of my personal data")
 NEGATION_WINDOW = 5  # words before a match where a negator negates it
 VERB_WINDOW = 14  # words before a right name where a request verb makes it a request
@@ -181,9 +183,10 @@ class LexiconMatcher:
         )
         self.citation_re = re.compile(rf"(?:{citations})")
         self._repair = lru_cache(maxsize=50_000)(self._repair_uncached)
-        self._candidates = lru_cache(maxsize=50_000)(self._candidates_uncached)
+        # Per-word caches beside _repair's: most words have none of these, and share one empty value.
+        self._candidates = lru_cache(maxsize=WORD_CACHE)(self._candidates_uncached)
         self._fold = lru_cache(maxsize=4)(fold)  # tokens() and _articles() fold the same text
-        self._acts_of = lru_cache(maxsize=50_000)(self._acts_of_uncached)
+        self._acts_of = lru_cache(maxsize=WORD_CACHE)(self._acts_of_uncached)
         self.slots = SlotIndex(self.patterns)
 
     # -- words ----------------------------------------------------------------------------
@@ -244,7 +247,7 @@ class LexiconMatcher:
         for prefix, index in self.by_prefix.get(word[:3], ()):
             if word.startswith(prefix):
                 found.append(index)
-        return tuple(found)
+        return tuple(found) if found else ()
 
     def _acts_of_uncached(self, word: str) -> tuple[SentenceAct, ...]:
         """The acts one of whose `words` is ``word`` ("if", "already"), in lexicon order."""
@@ -493,12 +496,12 @@ class SlotIndex:
             self.needs.append(frozenset(slot for _, slot in slots))
             self.by_anchor[max(slots)[1]].append(index)
         self.prefix_lengths = sorted({len(p) for p in self.prefix_slots})
-        self.filled = lru_cache(maxsize=50_000)(self._filled_uncached)
-        self.anchored = lru_cache(maxsize=50_000)(self._anchored_uncached)
+        self.filled = lru_cache(maxsize=WORD_CACHE)(self._filled_uncached)
+        self.anchored = lru_cache(maxsize=WORD_CACHE)(self._anchored_uncached)
 
     def _anchored_uncached(self, word: str) -> frozenset[int]:
         """The patterns filed under a slot that takes ``word``."""
-        return frozenset(index for slot in self.filled(word) for index in self.by_anchor.get(slot, ()))
+        return frozenset(index for slot in self.filled(word) for index in self.by_anchor.get(slot, ())) or NO_SLOTS
 
     def _filled_uncached(self, word: str) -> frozenset[int]:
         """The slots that take ``word``: as a literal, or by a prefix it starts with."""
@@ -507,7 +510,7 @@ class SlotIndex:
             if length > len(word):
                 break
             found.update(self.prefix_slots.get(word[:length], ()))
-        return frozenset(found)
+        return frozenset(found) if found else NO_SLOTS
 
     def possible(self, sentences: Sentences) -> dict[int, frozenset[int]]:
         """Sentence -> indices of the patterns all of whose slots take some word of that sentence."""
