@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assistant
-from assistant.nlp.analyze import analyze
+from assistant.nlp.analyze import analyze, get_analyzer
 from assistant.nlp.clean import clean
 
 CLEAR_CASES = [
@@ -261,6 +261,36 @@ def test_html_body_is_read_as_text():
 def test_typos_and_missing_accents():
     assert "erasure" in analyze("", "porfavor borren mis dtaos, no quiero seguir en su sistema").labels
     assert "access" in analyze("", "quiero una copia de mis datos personales que teneis").labels
+
+
+@pytest.mark.parametrize(
+    ("word", "not_into"),
+    [
+        ("writing", "waiting"),
+        ("madame", "mandame"),
+        ("police", "policy"),
+        ("stile", "stille"),
+        ("estimados", "estados"),
+    ],
+)
+def test_typo_repair_leaves_ordinary_words_alone(word, not_into):
+    """An ordinary word one edit from a lexicon word is no typo: repairing it invents evidence."""
+    matcher = get_analyzer().matcher
+    assert matcher.repair_ignoring_real_words(word) == not_into  # the repair alone would change it
+    assert next(t.word for t in matcher.tokens(f"{word} today")) == word
+
+
+def test_typo_repair_still_repairs_typos():
+    matcher = get_analyzer().matcher
+    assert [t.word for t in matcher.tokens("delte recieve")] == ["delete", "receive"]
+
+
+def test_a_letter_that_says_i_am_writing_is_not_a_reminder():
+    letter = (
+        "Dear Sir or Madam, it has been a month since my claim, so I am writing to ask for a copy of "
+        "all the personal data you hold about me under Article 15 GDPR."
+    )
+    assert analyze("Access request", letter).labels == ["access"]
 
 
 def test_deterministic_and_versioned():
