@@ -458,3 +458,30 @@ def test_mixed_catalan_and_spanish_mail_is_read():
     result = analyze("", body)
     assert result.language in ("ca", "es") and not result.needs_human
     assert {"erasure", "objection_marketing"} <= set(result.labels)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Tom, about your question: your mum can ask the insurer to erase her details, she has to write to them.",
+        "Hola Marta: si quieres que te borren los datos, tienes que escribirles pidiendo la supresión y el DNI.",
+        "Coucou, pour ta grand-mère : il faut qu'elle écrive à l'assureur et demande l'effacement de ses données.",
+        "Recordad: los clientes pueden ejercer en cualquier momento sus derechos de acceso, supresión y portabilidad.",
+    ],
+)
+def test_advice_to_others_asks_nothing(text):
+    """Rights someone else may exercise (a relative, 'customers') are mentioned, not requested."""
+    labels = analyze("", text).labels
+    assert not set(labels) - {"other", "information"}, labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send me a copy of all my personal data. I know I can complain to the supervisory authority.",
+        "Les ruego que me envíen una copia de mis datos. Sé que puedo reclamar ante la AEPD.",
+        "Merci de m'envoyer une copie de mes données. Je sais que je peux saisir la CNIL.",
+    ],
+)
+def test_a_complaint_one_could_make_is_no_complaint(text):
+    assert analyze("", text).labels == ["access"]
