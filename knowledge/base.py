@@ -151,6 +151,7 @@ class Lexicon:
     hedges: tuple[str, ...]
     right_words: frozenset[str]
     request_noun_markers: frozenset[str]
+    request_nouns: frozenset[str]
     earlier_request_verbs: frozenset[str]
     request_verbs: tuple[str, ...]
     gdpr_citations: tuple[str, ...]
@@ -550,6 +551,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str], real_words: frozenset[str
         hedges=tuple(_words(raw, "hedges")),
         right_words=frozenset(_words(raw, "right_words")),
         request_noun_markers=frozenset(fold(w) for w in _words(raw, "request_noun_markers")),
+        request_nouns=frozenset(fold(w) for w in raw.get("request_nouns") or []),
         earlier_request_verbs=frozenset(fold(w) for w in _words(raw, "earlier_request_verbs")),
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),

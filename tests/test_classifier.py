@@ -485,3 +485,16 @@ def test_advice_to_others_asks_nothing(text):
 )
 def test_a_complaint_one_could_make_is_no_complaint(text):
     assert analyze("", text).labels == ["access"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm writing a thesis on how insurers handle erasure requests and portability requests. Could we talk?",
+        "Preparo un reportaje sobre el ejercicio de los derechos de supresión y portabilidad en las aseguradoras.",
+        "Je prépare un article sur les demandes d'effacement et de portabilité reçues par les assureurs.",
+    ],
+)
+def test_requests_spoken_of_are_not_requests(text):
+    labels = analyze("", text).labels
+    assert not set(labels) - {"other", "information"}, labels

@@ -272,7 +272,7 @@ class LexiconMatcher:
         sentence = tokens[i].sentence
         for j in self._before(tokens, i, VERB_WINDOW, "sentence"):
             word = tokens[j].word
-            if self.request_verbs.accepts(word):
+            if self.request_verbs.accepts(word) and word not in self.lexicon.request_nouns:
                 before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
                 if before & self.lexicon.right_words:  # "the right to request ...": a mention
                     continue
