@@ -24,6 +24,12 @@ def _fold_table() -> dict[int, str]:
 
 
 FOLD_TABLE = _fold_table()
+NON_ASCII = re.compile(r"[^\x00-\x7f]")  # every key of FOLD_TABLE is outside ASCII
+
+
+def _fold_char(m: re.Match[str]) -> str:
+    ch = m.group()
+    return FOLD_TABLE.get(ord(ch), ch)
 
 
 def fold(text: str) -> str:
@@ -36,7 +42,11 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters lowercase to two ("İ"): fold one by one
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered.translate(FOLD_TABLE)
+    if lowered.isascii():
+        return lowered
+    # Only the non-ASCII characters are looked up: str.translate looked up every character, and a
+    # long letter is folded several times per analysis.
+    return NON_ASCII.sub(_fold_char, lowered)
 
 
 def words(text: str) -> Iterator[tuple[str, int, int]]:

@@ -5,13 +5,14 @@ Pure and deterministic for a given model version: the same text gives the same A
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.base import load as load_knowledge
-from knowledge.text import words
+from knowledge.text import WORD, fold
 
 from .clean import REPLY_PREFIX, THREAD_PREFIX, CleanText, Removed, blank_out, clean, html_to_text, looks_like_html
 from .entities import Entity, extract_entities, merge_entities
@@ -209,7 +210,7 @@ def _model_text(subject: str, cleaned: CleanText) -> str:
     and "borrar" meet), quotes and footers gone, and no thread subject: a reply's subject names
     the thread, not what this message asks."""
     heading = "" if REPLY_PREFIX.match(subject) else THREAD_PREFIX.sub("", subject)
-    return " ".join(w[:STEM] for w, _, _ in words(heading + "\n" + cleaned.compact))
+    return " ".join(w[:STEM] for w in WORD.findall(fold(heading + "\n" + cleaned.compact)))  # words(), no offsets
 
 
 def readable_body(body: str) -> tuple[str, CleanText]:
@@ -252,9 +253,20 @@ def get_analyzer() -> Analyzer:
         with _lock:
             wanted = current_dir()
             if _analyzer is None or (_analyzer.model.directory not in (None, wanted)):
+                gc.unfreeze()  # the analyzer being replaced may be collected once dropped
                 _analyzer = Analyzer(RightsModel.load(wanted))
+                _freeze_heap()
             _checked = time.monotonic()
     return _analyzer
+
+
+def _freeze_heap() -> None:
+    """Keep what is alive once the analyzer is built (spaCy's model, the compiled lexicon) out of the
+    garbage collector's full passes. Each pass walked all of it: a ~100 ms pause, every few hundred
+    long letters, inside someone's analyze() call (bench/classifier.py's p99). Nothing is lost: these
+    objects live as long as the process, and a promotion unfreezes them before building the next."""
+    gc.collect()
+    gc.freeze()
 
 
 def analyze(subject: str, body: str, lang: str | None = None) -> Analysis:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 
 from knowledge.text import fold
@@ -107,8 +108,9 @@ class CleanText:
     text: str
     removed: tuple[Removed, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def compact(self) -> str:
+        """Computed once: analyze() reads it three times (language, categoriser, cleaned text)."""
         return " ".join(self.text.split())
 
 
@@ -250,7 +252,7 @@ def clean(text: str) -> CleanText:
         if index == 0:
             continue
         folded = fold(current[s:e])
-        hits = sum(marker in folded for marker in DISCLAIMER_MARKERS)
+        hits = sum(map(folded.__contains__, DISCLAIMER_MARKERS))
         if hits >= 2:
             _blank(chars, s, e)
             removed.append(Removed(s, e, "disclaimer"))

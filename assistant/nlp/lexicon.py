@@ -12,17 +12,20 @@ same sentence ("solicito el derecho de supresión"), otherwise it is a mention (
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import accumulate, compress
+from operator import itemgetter
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from knowledge.base import Lexicon, SentenceAct
-from knowledge.text import fold, words
+from knowledge.text import WORD, fold
 
 GAP = 4  # words a `~` may skip ("delete all of my personal data")
 NEGATION_WINDOW = 5  # words before a match where a negator negates it
@@ -33,7 +36,10 @@ VERB_WINDOW = 14  # words before a right name where a request verb makes it a re
 # A full stop after a lone digit is a list marker ("1. El tratamiento"); a line break after a colon
 # opens the list that the sentence announces ("me opongo a:\n1. ...").
 GRIEVANCE_REACH = 3  # sentences after a recalled request where "still nothing" makes it a grievance
-CLAUSE_END = re.compile(r"[,:]|[!?;]|(?<!\b\d)\.(?!\s*[a-zß-ÿ0-9(])|(?<![:\n])\n(?!\s*[a-zß-ÿ])")
+WORD_SPLIT = re.compile(f"({WORD.pattern})", WORD.flags)  # knowledge.text.words, as separators and words
+# Each branch begins with its character (the look-behinds come after it), so that the regex engine
+# skips straight to the candidates: with a look-behind first it tried every position of a long letter.
+CLAUSE_END = re.compile(r"[,:]|[!?;]|\.(?<!\b\d\.)(?!\s*[a-zß-ÿ0-9(])|\n(?<![:\n]\n)(?!\s*[a-zß-ÿ])")
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,17 @@ class Match:
     mention: bool = False  # its sentence states a condition, recalls a request or lists the law: not asked
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A tuple, not a dataclass: a long letter has thousands, and a tuple is built several times faster."""
+
     word: str
     start: int
     end: int
     sentence: int
     clause: int  # negation does not cross a comma: "si no contestan, presentaré..."
+
+
+_make_token = partial(tuple.__new__, Token)  # Token(*fields) without a Python-level call per word
 
 
 def compile_element(options: Iterable[str], gap_before: int = 0) -> Element:
@@ -109,8 +119,11 @@ def compile_pattern(
 class LexiconMatcher:
     """Compiled lexicon; ``find(text)`` returns the evidence in one pass over the words."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, *, indexed: bool = True) -> None:
+        """``indexed=False``: try every candidate pattern, as the matcher first did; the regression
+        test compares the two on the corpus, so the sentence index can never change a result."""
         self.lexicon = lexicon
+        self.indexed = indexed
         self.patterns: list[Pattern] = []
         for label, entry in lexicon.labels.items():
             for kind, texts in (("request", entry.request), ("right", entry.right)):
@@ -124,16 +137,17 @@ class LexiconMatcher:
         self.grievances = {
             act.name: (act.grievance[0], compile_element(act.grievance[1])) for act in lexicon.acts if act.grievance
         }
-        self.by_literal: dict[str, list[Pattern]] = defaultdict(list)
-        self.by_prefix: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
+        # Candidates by their first slot, as pattern indices in lexicon order (the order matches are found in).
+        self.by_literal: dict[str, list[int]] = defaultdict(list)
+        self.by_prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)
         literals: set[str] = set()
         prefixes: set[str] = set()
-        for pattern in self.patterns:
+        for index, pattern in enumerate(self.patterns):
             first = pattern.elements[0]
             for literal in first.literals:
-                self.by_literal[literal].append(pattern)
+                self.by_literal[literal].append(index)
             for prefix in first.prefixes:
-                self.by_prefix[prefix[:3]].append((prefix, pattern))
+                self.by_prefix[prefix[:3]].append((prefix, index))
             for element in pattern.elements:
                 literals.update(element.literals)
                 prefixes.update(element.prefixes)
@@ -168,6 +182,10 @@ class LexiconMatcher:
         self.citation_re = re.compile(rf"(?:{citations})")
         self.real_words = lexicon.real_words
         self._repair = lru_cache(maxsize=50_000)(self._repair_uncached)
+        self._candidates = lru_cache(maxsize=50_000)(self._candidates_uncached)
+        self._fold = lru_cache(maxsize=4)(fold)  # tokens() and _articles() fold the same text
+        self._acts_of = lru_cache(maxsize=50_000)(self._acts_of_uncached)
+        self.slots = SlotIndex(self.patterns)
 
     # -- words ----------------------------------------------------------------------------
 
@@ -205,24 +223,40 @@ class LexiconMatcher:
         return word
 
     def tokens(self, text: str) -> list[Token]:
-        boundaries = [(m.start(), m.group() not in (",", ":")) for m in CLAUSE_END.finditer(text)]
-        tokens, sentence, clause, cursor = [], 0, 0, 0
-        for word, start, end in words(text):
-            while cursor < len(boundaries) and boundaries[cursor][0] < start:
-                clause += 1
-                sentence += boundaries[cursor][1]
-                cursor += 1
-            tokens.append(Token(self._repair(word), start, end, sentence, clause))
-        return tokens
+        """The words of ``text`` (knowledge.text.words, repaired), each with its sentence and clause: the
+        number of sentence and clause ends before it. Built in whole-list passes: a long letter has
+        thousands of words, and a loop over them in Python cost more than the matching."""
+        clause_ends, sentence_ends = [], []
+        for m in CLAUSE_END.finditer(text):
+            clause_ends.append(m.start())
+            if m.group() not in (",", ":"):
+                sentence_ends.append(m.start())
+        parts = WORD_SPLIT.split(self._fold(text))  # separator, word, separator, word, ..., separator
+        offsets = list(accumulate(map(len, parts)))
+        starts = offsets[0:-1:2]
+        fields = zip(
+            map(self._repair, parts[1::2]),
+            starts,
+            offsets[1::2],
+            map(partial(bisect_left, sentence_ends), starts),
+            map(partial(bisect_left, clause_ends), starts),
+            strict=True,
+        )
+        return list(map(_make_token, fields))
 
     # -- matching -------------------------------------------------------------------------
 
-    def _candidates(self, word: str) -> list[Pattern]:
+    def _candidates_uncached(self, word: str) -> tuple[int, ...]:
+        """Patterns whose first slot takes ``word``: by literal, then by prefix (a pattern may come twice)."""
         found = list(self.by_literal.get(word, ()))
-        for prefix, pattern in self.by_prefix.get(word[:3], ()):
+        for prefix, index in self.by_prefix.get(word[:3], ()):
             if word.startswith(prefix):
-                found.append(pattern)
-        return found
+                found.append(index)
+        return tuple(found)
+
+    def _acts_of_uncached(self, word: str) -> tuple[SentenceAct, ...]:
+        """The acts one of whose `words` is ``word`` ("if", "already"), in lexicon order."""
+        return tuple(act for act, element in self.act_words if element.accepts(word))
 
     @staticmethod
     def _match_from(pattern: Pattern, tokens: Sequence[Token], i: int) -> int | None:
@@ -289,8 +323,12 @@ class LexiconMatcher:
         matches: list[Match] = []
         acts: dict[tuple[str, int], set[str]] = defaultdict(set)  # sentence or clause -> labels only mentioned there
         act_spans: dict[str, tuple[int, int, int]] = {}  # act -> where it was first performed (start, end, sentence)
-        for i, token in enumerate(tokens):
-            for pattern in self._candidates(token.word):
+        sentences = Sentences(tokens)
+        found = list(map(self._candidates, sentences.words))
+        for i, allowed in self._starts(sentences, found):
+            token = tokens[i]
+            for index in found[i] if allowed is None else [c for c in found[i] if c in allowed]:
+                pattern = self.patterns[index]
                 end = self._match_from(pattern, tokens, i)
                 if end is None:
                     continue
@@ -307,7 +345,7 @@ class LexiconMatcher:
                 else:
                     requested = is_subject or self._has_request_verb(tokens, i)
                     strength = "strong" if requested and not self._hedged(tokens, i) else "weak"
-                label = self._specialised(pattern.label, tokens, token.sentence)
+                label = self._specialised(pattern.label, sentences.words_of(token.sentence))
                 matches.append(
                     Match(
                         label,
@@ -322,23 +360,36 @@ class LexiconMatcher:
                     )
                 )
         matches.extend(self._articles(text, tokens))
-        for act, element in self.act_words:
-            for token in tokens:
-                if element.accepts(token.word):
-                    acts[_act_scope(act, token)] |= act.weakens
+        acts_of = list(map(self._acts_of, sentences.words))
+        for i in compress(range(len(tokens)), acts_of):
+            for act in acts_of[i]:
+                acts[_act_scope(act, tokens[i])] |= act.weakens
         if acts:
             matches = self._weaken_by_act(matches, tokens, acts)
-        matches.extend(self._grievances(text, tokens, act_spans))
-        matches.extend(self._questions(text, tokens))
+        matches.extend(self._grievances(text, tokens, act_spans, sentences))
+        matches.extend(self._questions(text, tokens, sentences))
         return _dedupe(matches)
 
-    def _questions(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+    def _starts(
+        self, sentences: Sentences, found: list[tuple[int, ...]]
+    ) -> Iterator[tuple[int, frozenset[int] | None]]:
+        """(token index, the patterns possible in its sentence) for each token that begins a candidate,
+        in text order; indexed, only in the sentences where some pattern is possible at all."""
+        if not self.indexed:
+            yield from ((i, None) for i in compress(range(len(found)), found))
+            return
+        for sentence, allowed in self.slots.possible(sentences).items():
+            if allowed:
+                first, last = sentences.span(sentence)
+                yield from ((i, allowed) for i in compress(range(first, last), found[first:last]))
+
+    def _questions(self, text: str, tokens: Sequence[Token], sentences: Sentences) -> list[Match]:
         """A question about personal data ("¿comparten mis datos con otras empresas?") is evidence of
         `information` (design.md: a question about the policy or the processing, no right exercised)."""
         topic = self.topics.get("information")
         if topic is None or "?" not in text:
             return []
-        starts = [t.start for t in tokens]
+        starts = sentences.starts
         found, seen = [], set()
         for mark in re.finditer(r"\?", text):
             index = bisect_left(starts, mark.start()) - 1
@@ -346,14 +397,14 @@ class LexiconMatcher:
                 continue
             sentence = tokens[index].sentence
             seen.add(sentence)
-            words = [t for t in tokens[: index + 1] if t.sentence == sentence]
+            words = tokens[sentences.span(sentence)[0] : index + 1]  # the sentence up to the mark
             if any(topic.accepts(t.word) for t in words):
                 start, end = words[0].start, mark.end()
                 found.append(Match("information", "question", "strong", start, end, text[start:end], "?"))
         return found
 
     def _grievances(
-        self, text: str, tokens: Sequence[Token], act_spans: dict[str, tuple[int, int, int]]
+        self, text: str, tokens: Sequence[Token], act_spans: dict[str, tuple[int, int, int]], sentences: Sentences
     ) -> list[Match]:
         """An act with one of its grievance words close by: "I asked you in March. Still nothing"."""
         found = []
@@ -361,8 +412,8 @@ class LexiconMatcher:
             if name not in self.grievances:
                 continue
             label, element = self.grievances[name]
-            near = (t for t in tokens if sentence - 1 <= t.sentence <= sentence + GRIEVANCE_REACH)
-            cue = next((t for t in near if element.accepts(t.word)), None)
+            first, last = sentences.between(sentence - 1, sentence + GRIEVANCE_REACH)
+            cue = next((t for t in tokens[first:last] if element.accepts(t.word)), None)
             if cue is not None:
                 pattern = f"{name} + {cue.word}"
                 found.append(Match(label, "request", "strong", start, end, text[start:end], pattern))
@@ -384,10 +435,10 @@ class LexiconMatcher:
             out.append(m)
         return out
 
-    def _specialised(self, label: str, tokens: Sequence[Token], sentence: int) -> str:
-        """The narrower label when the sentence holds one of its cue words, else ``label``."""
+    def _specialised(self, label: str, sentence: Sequence[str]) -> str:
+        """The narrower label when the sentence (its words) holds one of its cue words, else ``label``."""
         for narrower, cues in self.specialisations.get(label, ()):
-            if any(t.sentence == sentence and cues.accepts(t.word) for t in tokens):
+            if any(map(cues.accepts, sentence)):
                 return narrower
         return label
 
@@ -397,7 +448,7 @@ class LexiconMatcher:
         return frozenset(label for label, topic in self.topics.items() if not any(map(topic.accepts, seen)))
 
     def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
-        folded = fold(text)
+        folded = self._fold(text)
         found = []
         starts = [t.start for t in tokens]
         for m in self.article_re.finditer(folded):
@@ -421,6 +472,90 @@ class LexiconMatcher:
                 )
             )
         return found
+
+
+class SlotIndex:
+    """Which pattern slots each word fills. A pattern matches within one sentence, so in a sentence
+    where one of its slots takes no word it cannot match and is not tried: most candidates begin
+    with a common word ("que", "de", "no", "the") and used to be followed word by word to fail.
+    Each pattern is filed under its most selective slot (the longest shortest word it takes),
+    and checked whole only when that slot is filled."""
+
+    def __init__(self, patterns: Sequence[Pattern]) -> None:
+        ids: dict[tuple[frozenset[str], tuple[str, ...]], int] = {}
+        self.needs: list[frozenset[int]] = []
+        self.by_anchor: dict[int, list[int]] = defaultdict(list)
+        self.literal_slots: dict[str, set[int]] = defaultdict(set)
+        self.prefix_slots: dict[str, set[int]] = defaultdict(set)
+        for index, pattern in enumerate(patterns):
+            slots = []
+            for element in pattern.elements:
+                key = (element.literals, element.prefixes)
+                if key not in ids:
+                    ids[key] = len(ids)
+                    for literal in element.literals:
+                        self.literal_slots[literal].add(ids[key])
+                    for prefix in element.prefixes:
+                        self.prefix_slots[prefix].add(ids[key])
+                slots.append((_selectivity(element), ids[key]))
+            self.needs.append(frozenset(slot for _, slot in slots))
+            self.by_anchor[max(slots)[1]].append(index)
+        self.prefix_lengths = sorted({len(p) for p in self.prefix_slots})
+        self.filled = lru_cache(maxsize=50_000)(self._filled_uncached)
+        self.anchored = lru_cache(maxsize=50_000)(self._anchored_uncached)
+
+    def _anchored_uncached(self, word: str) -> frozenset[int]:
+        """The patterns filed under a slot that takes ``word``."""
+        return frozenset(index for slot in self.filled(word) for index in self.by_anchor.get(slot, ()))
+
+    def _filled_uncached(self, word: str) -> frozenset[int]:
+        """The slots that take ``word``: as a literal, or by a prefix it starts with."""
+        found = set(self.literal_slots.get(word, ()))
+        for length in self.prefix_lengths:
+            if length > len(word):
+                break
+            found.update(self.prefix_slots.get(word[:length], ()))
+        return frozenset(found)
+
+    def possible(self, sentences: Sentences) -> dict[int, frozenset[int]]:
+        """Sentence -> indices of the patterns all of whose slots take some word of that sentence."""
+        out: dict[int, frozenset[int]] = {}
+        for sentence in sentences.numbers_seen:
+            words = sentences.words_of(sentence)
+            anchored = frozenset().union(*map(self.anchored, words))
+            if anchored:
+                slots = frozenset().union(*map(self.filled, words))
+                anchored = frozenset(index for index in anchored if self.needs[index] <= slots)
+            out[sentence] = anchored
+        return out
+
+
+class Sentences:
+    """A text's tokens by sentence. A sentence's tokens are consecutive (sentence numbers only grow),
+    so a sentence is a slice, found by bisection instead of a scan of the whole text."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.words: list[str] = list(map(itemgetter(0), tokens))
+        self.starts: list[int] = list(map(itemgetter(1), tokens))
+        self.numbers: list[int] = list(map(itemgetter(3), tokens))
+        self.numbers_seen = dict.fromkeys(self.numbers)
+
+    def span(self, sentence: int) -> tuple[int, int]:
+        """(first, last + 1): the indices of the sentence's tokens."""
+        return self.between(sentence, sentence)
+
+    def between(self, first: int, last: int) -> tuple[int, int]:
+        """The indices of the tokens of sentences ``first`` to ``last``, both included."""
+        return bisect_left(self.numbers, first), bisect_right(self.numbers, last)
+
+    def words_of(self, sentence: int) -> list[str]:
+        return self.words[slice(*self.span(sentence))]
+
+
+def _selectivity(element: Element) -> tuple[int, int]:
+    """How rarely a slot is filled, roughly: long words are rare, common ones ("de", "no") short."""
+    options = [*element.literals, *element.prefixes]
+    return min(map(len, options), default=0), -len(options)
 
 
 def _act_scope(act: SentenceAct, token: Token) -> tuple[str, int]:
