@@ -22,7 +22,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from knowledge.base import PLACEHOLDER
-from knowledge.base import load as load_knowledge
 
 from ..cases import (
     CaseError,
@@ -52,6 +51,7 @@ from .i18n import (
     REQUEST_LANGUAGES,
     current_language,
     day,
+    knowledge,
     language_name,
     mailbox_name,
     right_name,
@@ -242,7 +242,7 @@ def queue():  # type: ignore[no-untyped-def]
         page=page,
         pages=pages,
         page_url=lambda n: url_for(".queue", **{**args.to_dict(), "page": n}),
-        labels=load_knowledge().labels,
+        labels=knowledge().labels,
         args=args,
         status=status,
         statuses=CaseStatus.ALL,
@@ -252,7 +252,7 @@ def queue():  # type: ignore[no-untyped-def]
 
 def _placeholders(text: str) -> list[dict[str, str]]:
     """The [[places]] still in ``text`` (the current one, not the suggestion), explained in the UI language."""
-    kb = load_knowledge()
+    kb = knowledge()
     explanations = kb.templates.get(current_language(), kb.templates["es"]).placeholders
     keys = dict.fromkeys(PLACEHOLDER.findall(text))
     return [{"key": k, "explanation": explanations.get(k, "")} for k in keys]
@@ -262,7 +262,7 @@ def _routing(reply_language: str, routing: str | None) -> str | None:
     """The routing hint in the UI language (the suggestion wrote it in the reply's)."""
     if not routing:
         return None
-    kb = load_knowledge()
+    kb = knowledge()
     source = kb.templates.get(reply_language, kb.templates["es"]).routing
     target = kb.templates.get(current_language(), kb.templates["es"]).routing
     key = next((k for k, v in source.items() if v == routing), None)
@@ -271,7 +271,7 @@ def _routing(reply_language: str, routing: str | None) -> str | None:
 
 def _citations(reply: Reply) -> list[dict[str, str]]:
     """Each source once, titled and quoted in the UI language."""
-    kb = load_knowledge()
+    kb = knowledge()
     lang = current_language()
     out: dict[str, dict[str, str]] = {}
     for citation in reply.citations:
@@ -602,7 +602,7 @@ def stats():  # type: ignore[no-untyped-def]
     week_ticks, week_max = _ticks(max(week_totals.values(), default=1))
     ordered = sorted(per_right.items(), key=lambda item: (-item[1], right_name(item[0])))
     right_ticks, right_max = _ticks(max(per_right.values(), default=1))
-    gold = agreement(gold_rows(db), list(load_knowledge().label_ids))
+    gold = agreement(gold_rows(db), list(knowledge().label_ids))
     return render_template(
         "stats.html",
         gold=gold,
