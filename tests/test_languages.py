@@ -9,6 +9,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -26,7 +27,7 @@ from knowledge.base import DATA_DIR, KnowledgeBase, load_from
 UI_CODE = "gl"
 
 
-def _with_language(tmp_path: Path, code: str = "xx", supports: tuple[str, ...] = ("reply", "chat")) -> Path:
+def _with_language(tmp_path: Path, code: str, supports: tuple[str, ...]) -> Path:
     """A copy of the data with language ``code`` made from the Spanish files, marked so we can see it."""
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
@@ -59,20 +60,27 @@ def _with_language(tmp_path: Path, code: str = "xx", supports: tuple[str, ...] =
     return data
 
 
-def test_a_new_language_is_seen_by_chat_and_replies_with_no_python_edit(tmp_path: Path):
-    kb = load_from(_with_language(tmp_path))
-    assert "xx" in kb.languages_for("chat") and "xx" in kb.text_languages
+@pytest.fixture(scope="module")
+def new_language(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The shipped data plus a throw-away language that declares every capability but classify
+    (built once for the module: loading a knowledge base takes seconds)."""
+    return load_from(_with_language(tmp_path_factory.mktemp("lang"), UI_CODE, ("reply", "chat", "ui")))
+
+
+def test_a_new_language_is_seen_by_chat_and_replies_with_no_python_edit(new_language: KnowledgeBase):
+    kb, code = new_language, UI_CODE
+    assert code in kb.languages_for("chat") and code in kb.text_languages
 
     engine = ChatEngine(kb)
     # Short questions: language identification is unsure, so the page's language (the hint) decides.
-    answer = engine.answer("¿eliminar mis datos?", lang="xx")
-    assert answer.language == "xx" and answer.answered and answer.kind == "exercise"
+    answer = engine.answer("¿eliminar mis datos?", lang=code)
+    assert answer.language == code and answer.answered and answer.kind == "exercise"
     assert "XX-FUENTE" in answer.text and answer.citations[0].title.startswith("XX ")
     assert "xx-supresión" in answer.text
-    assert [s.question for s in engine.welcome("xx")]
+    assert [s.question for s in engine.welcome(code)]
 
-    reply = compose_reply(ReplyContext(labels=("erasure",), language="xx", received=date(2026, 3, 2)), kb)
-    assert reply.language == "xx" and reply.notes == []
+    reply = compose_reply(ReplyContext(labels=("erasure",), language=code, received=date(2026, 3, 2)), kb)
+    assert reply.language == code and reply.notes == []
     assert reply.text.startswith("XX-Estimado/a") and "XX-Supresión" in reply.text
     assert re.search(r"\d+ de marzo de 2026", reply.text)
 
@@ -112,8 +120,10 @@ def _app(tmp_path: Path, kb: KnowledgeBase, catalogs: Path | None = None):  # ty
     return create_app(test_config)
 
 
-def test_a_new_language_is_seen_by_the_console_and_the_widget_with_no_python_edit(tmp_path: Path):
-    kb = load_from(_with_language(tmp_path, UI_CODE, ("reply", "chat", "ui")))
+def test_a_new_language_is_seen_by_the_console_and_the_widget_with_no_python_edit(
+    tmp_path: Path, new_language: KnowledgeBase
+):
+    kb = new_language
     assert UI_CODE in kb.languages_for("ui")
     client = _app(tmp_path, kb, _catalogs_with(tmp_path, UI_CODE)).test_client()
 
