@@ -298,7 +298,7 @@ def _size(num: int) -> str:
 @console_login_required
 def case_page(case_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    case = get_case(get_db(), case_id)
+    case = get_case(db, case_id)
     message = db.get(Message, case.message_pk)
     classification = latest_classification(db, message)
     reply, suggestion = suggested_reply(db, case)
@@ -403,7 +403,7 @@ def _act(case: Case, action: str, actor: str) -> str:
 @console_login_required
 def case_action(case_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    case = get_case(get_db(), case_id)
+    case = get_case(db, case_id)
     try:
         done = _act(case, request.form.get("action", ""), current_user().username)
         db.commit()
@@ -435,7 +435,7 @@ def viewable_inline(content_type: str, data: bytes) -> bool:
 def attachment(case_id: int, position: int):  # type: ignore[no-untyped-def]
     """An attachment: a real image inline, anything else as a download; every view in the audit trail."""
     db = get_db()
-    case = get_case(get_db(), case_id)
+    case = get_case(db, case_id)
     message = db.get(Message, case.message_pk)
     meta = message.attachments[position] if 0 <= position < len(message.attachments) else None
     stored = db.scalar(
