@@ -498,3 +498,9 @@ def test_a_complaint_one_could_make_is_no_complaint(text):
 def test_requests_spoken_of_are_not_requests(text):
     labels = analyze("", text).labels
     assert not set(labels) - {"other", "information"}, labels
+
+
+@pytest.mark.parametrize(("subject", "body"), [("vacio", ""), ("", "hola"), ("Consulta", "gracias"), ("test", "")])
+def test_a_word_or_two_is_not_read_by_the_categoriser(subject, body):
+    """A bag-of-words model on one or two words answers with its priors; only the lexicon may decide."""
+    assert analyze(subject, body).labels == ["other"]
