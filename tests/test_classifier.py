@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assistant
-from assistant.nlp.analyze import analyze
+from assistant.nlp.analyze import analyze, get_analyzer
 from assistant.nlp.clean import clean
 
 CLEAR_CASES = [
@@ -428,3 +428,50 @@ def test_mixed_catalan_and_spanish_mail_is_read():
     result = analyze("", body)
     assert result.language in ("ca", "es") and not result.needs_human
     assert {"erasure", "objection_marketing"} <= set(result.labels)
+
+
+# Asking to stop contact, in the words people use: negator + contact verb + "any more", taken off a list,
+# advertising that keeps coming (issue 11).
+STOP_CONTACT = [
+    ("es", "No me llaméis más a este número, gracias."),
+    ("fr", "Ne m'appelez plus sur mon portable, merci."),
+    ("en", "Please don't ring me any more about car insurance."),
+    ("ca", "No em truqueu més, si us plau."),
+    ("pt", "Não me liguem mais, obrigado."),
+    ("nl", "Bel mij alstublieft niet meer."),
+    ("de", "Rufen Sie mich bitte nicht mehr an."),
+    ("fr", "Je ne veux plus être démarché par téléphone."),
+    ("en", "I do not want to be contacted any longer by your sales team."),
+    ("nl", "Ik wil niet meer gebeld worden door uw verkopers."),
+    ("es", "Quitadme de vuestra lista de correo ya."),
+    ("fr", "Retirez-moi de votre liste de diffusion."),
+    ("en", "Take me off your mailing list, please."),
+    ("ca", "Traieu-me de la llista de correus."),
+    ("pt", "Retirem o meu endereço da vossa newsletter."),
+    ("nl", "Haal mij van jullie verzendlijst."),
+    ("es", "Sigo recibiendo vuestras ofertas por SMS cada semana."),
+    ("fr", "Je continue à recevoir vos publicités."),
+    ("en", "You keep calling me with insurance offers every evening."),
+    ("it", "Niente più offerte via SMS, grazie."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), STOP_CONTACT)
+def test_asking_to_stop_contact_is_objection_marketing(lang: str, body: str):
+    assert "objection_marketing" in analyze("", body).labels, lang
+
+
+# The same words about someone else, or about a policy, ask nothing.
+NOT_STOP_CONTACT = [
+    "Si no vols que et truquin més, escriu-los demanant la baixa.",
+    "I no longer use the e-mail address on my policy; please write to the new one.",
+    "Mi hermana sigue recibiendo cartas a nombre de su marido fallecido.",
+    "Continuo rebent cartes a nom meu a l'adreça antiga: corregiu-la.",
+]
+
+
+@pytest.mark.parametrize("body", NOT_STOP_CONTACT)
+def test_contact_words_that_ask_nothing_of_marketing(body: str):
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    assert "objection_marketing" not in analyzer.asked(subject_matches + body_matches)
