@@ -451,7 +451,7 @@ STOP_CONTACT = [
     ("nl", "Haal mij van jullie verzendlijst."),
     ("es", "Sigo recibiendo vuestras ofertas por SMS cada semana."),
     ("fr", "Je continue à recevoir vos publicités."),
-    ("en", "You keep calling me with insurance offers every evening."),
+    ("en", "I keep getting your insurance offers by text every evening."),
     ("it", "Niente più offerte via SMS, grazie."),
 ]
 
@@ -475,3 +475,28 @@ def test_contact_words_that_ask_nothing_of_marketing(body: str):
     analyzer = get_analyzer()
     _, _, subject_matches, body_matches = analyzer.prepare("", body)
     assert "objection_marketing" not in analyzer.asked(subject_matches + body_matches)
+
+
+# Grievances with no recalled request: harassment, "again", an answer that is no answer, an extension
+# refused, a breach of confidentiality, a report to the authority (issue 11).
+GRIEVANCES_UNRECALLED = [
+    ("es", "Publicidad", "Cinco llamadas comerciales esta semana. Esto es acoso."),
+    ("fr", "Démarchage", "Encore un appel commercial ce soir, c'est du harcèlement."),
+    ("en", "Sales calls", "A fourth sales call today about my data being on your list: this is harassment."),
+    ("es", "Re: Acceso a mis datos", "Esto no es una respuesta: pedí copia de mis datos y me enviáis un enlace."),
+    ("fr", "Re: Accès", "Ce n'est pas une réponse : je demandais la copie de mes données."),
+    ("en", "Re: Access request", "That is not an answer. I asked for a copy of my data, not your privacy policy."),
+    ("es", "Solicitud de acceso", "No acepto la prórroga de dos meses para contestar mi solicitud de acceso."),
+    ("fr", "Demande d'accès", "Vous prolongez le délai de ma demande d'accès sans aucune raison."),
+    ("en", "Access request", "You extended the deadline for my access request without any reason."),
+    ("es", "Datos", "Ha habido una violación de la confidencialidad de mis datos de salud."),
+    ("fr", "Données", "Il s'agit d'une violation de la confidentialité de mes données."),
+    ("en", "Data", "This is a breach of privacy involving my medical data."),
+    ("en", "Marketing", "About your marketing mail: I have filed a report with the ICO."),
+    ("fr", "Prospection", "J'ai signalé vos appels de prospection à la CNIL."),
+]
+
+
+@pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
+def test_a_grievance_without_a_recalled_request_is_a_complaint(lang: str, subject: str, body: str):
+    assert "complaint" in analyze(subject, body).labels, lang
