@@ -453,6 +453,14 @@ STOP_CONTACT = [
     ("fr", "Je continue à recevoir vos publicités."),
     ("en", "I keep getting your insurance offers by text every evening."),
     ("it", "Niente più offerte via SMS, grazie."),
+    ("es", "No quiero recibir nada más de vuestra compañía."),
+    ("fr", "Je préfère ne plus recevoir vos offres commerciales."),
+    ("en", "No marketing by post or phone, please."),
+    ("en", "Do not use my contact details for marketing of any kind."),
+    ("es", "No usen mis datos para publicidad."),
+    ("fr", "N'utilisez pas mon adresse pour de la publicité."),
+    ("pt", "Não mandem mais nada para este número."),
+    ("nl", "Stop met bellen naar dit nummer."),
 ]
 
 
@@ -467,6 +475,8 @@ NOT_STOP_CONTACT = [
     "I no longer use the e-mail address on my policy; please write to the new one.",
     "Mi hermana sigue recibiendo cartas a nombre de su marido fallecido.",
     "Continuo rebent cartes a nom meu a l'adreça antiga: corregiu-la.",
+    "Please don't use my details for anything else until the claim dispute is settled.",
+    "Je ne veux pas que vous utilisiez mes infos pour faire des statistiques ou des profils marketing sur moi.",
 ]
 
 
