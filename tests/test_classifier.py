@@ -504,6 +504,12 @@ GRIEVANCES_UNRECALLED = [
     ("en", "Data", "This is a breach of privacy involving my medical data."),
     ("en", "Marketing", "About your marketing mail: I have filed a report with the ICO."),
     ("fr", "Prospection", "J'ai signalé vos appels de prospection à la CNIL."),
+    ("es", "Oposición", "Vuelvo a pedir que no traten mis datos para elaborar perfiles."),
+    ("fr", "Opposition", "Je réitère mon opposition au traitement de mes données."),
+    ("en", "Objection", "I repeat my objection to the processing of my data."),
+    ("es", "Limitación de mis datos", "La limitación que pedí no se ha respetado: siguen usando el dato discutido."),
+    ("fr", "Opposition", "Mon opposition au traitement de mes données n'a pas été respectée."),
+    ("en", "Objection", "My objection to the processing of my data was never actioned."),
 ]
 
 
