@@ -510,7 +510,31 @@ GRIEVANCES_UNRECALLED = [
     ("es", "Limitación de mis datos", "La limitación que pedí no se ha respetado: siguen usando el dato discutido."),
     ("fr", "Opposition", "Mon opposition au traitement de mes données n'a pas été respectée."),
     ("en", "Objection", "My objection to the processing of my data was never actioned."),
+    ("es", "Mis datos", "Me confirmaron que habían borrado mis datos y hoy me llega otra carta. Bórrenlos de una vez."),
+    ("fr", "Mes données", "Vous m'aviez confirmé l'effacement de mes données : effacez-les pour de bon."),
+    ("en", "My data", "You said my data was deleted, yet here is another letter. Delete it for good this time."),
+    ("es", "Mis datos", "Han vulnerado mis derechos al ceder mis datos sin permiso."),
+    ("fr", "Mes données", "Vous avez violé le RGPD en transmettant mes données à un tiers."),
+    ("en", "My data", "You have breached the GDPR by passing my data to a broker."),
 ]
+
+
+# Words that look like a grievance and are not one (issue 11: complaint over-reads).
+NOT_GRIEVANCES = [
+    ("es", "Les remito el presente escrito para ejercer mi derecho de acceso a mis datos."),
+    ("es", "Me han enviado un recordatorio de renovación de una póliza que nunca contraté: ¿de dónde salen mis datos?"),
+    ("en", "Newsletter: a reminder that consent to marketing can be withdrawn at any time."),
+    ("en", "how did my email end up on your mailing list? never heard of you before"),
+    ("fr", "Depuis, je reçois des relances par courriel : d'où viennent mes données ?"),
+    ("it", "Vorrei sapere quali dati avete sul mio stile di guida."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), NOT_GRIEVANCES)
+def test_words_that_only_look_like_a_grievance(lang: str, body: str):
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    assert "complaint" not in analyzer.asked(subject_matches + body_matches), lang
 
 
 @pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
