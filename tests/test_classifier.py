@@ -513,9 +513,6 @@ GRIEVANCES_UNRECALLED = [
     ("es", "Mis datos", "Me confirmaron que habían borrado mis datos y hoy me llega otra carta. Bórrenlos de una vez."),
     ("fr", "Mes données", "Vous m'aviez confirmé l'effacement de mes données : effacez-les pour de bon."),
     ("en", "My data", "You said my data was deleted, yet here is another letter. Delete it for good this time."),
-    ("es", "Mis datos", "Han vulnerado mis derechos al ceder mis datos sin permiso."),
-    ("fr", "Mes données", "Vous avez violé le RGPD en transmettant mes données à un tiers."),
-    ("en", "My data", "You have breached the GDPR by passing my data to a broker."),
 ]
 
 
@@ -527,6 +524,7 @@ NOT_GRIEVANCES = [
     ("en", "how did my email end up on your mailing list? never heard of you before"),
     ("fr", "Depuis, je reçois des relances par courriel : d'où viennent mes données ?"),
     ("it", "Vorrei sapere quali dati avete sul mio stile di guida."),
+    ("en", "I worry your practices may have breached your obligation to keep my data safe; please send me a copy."),
 ]
 
 
@@ -540,3 +538,27 @@ def test_words_that_only_look_like_a_grievance(lang: str, body: str):
 @pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
 def test_a_grievance_without_a_recalled_request_is_a_complaint(lang: str, subject: str, body: str):
     assert "complaint" in analyze(subject, body).labels, lang
+
+
+# Objection to analysis and withdrawal of an "accord", in plain words (issue 11).
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("No quiero que mis datos aparezcan en ningún estudio ni análisis de clientes.", "objection"),
+        ("Je ne veux pas que mes données servent à vos études de clientèle.", "objection"),
+        ("I do not want my data used in any study or analysis of your customers.", "objection"),
+        ("No vull que les meves dades surtin en cap estudi.", "objection"),
+        ("J'avais accepté au début, mais je retire mon accord.", "consent_withdrawal"),
+        ("Je reviens sur l'autorisation donnée à la souscription et je la retire.", "consent_withdrawal"),
+        ("I gave you permission when I signed up; I withdraw that permission now.", "consent_withdrawal"),
+        ("Retiro el permiso que os di para usar mis datos.", "consent_withdrawal"),
+    ],
+)
+def test_objection_to_analysis_and_withdrawn_agreement(body: str, label: str):
+    assert label in analyze("", body).labels
+
+
+def test_a_dispute_that_opposes_me_to_you_is_not_an_objection():
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", "Un litige m'oppose à votre compagnie au sujet du sinistre.")
+    assert "objection" not in analyzer.asked(subject_matches + body_matches)
