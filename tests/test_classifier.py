@@ -430,6 +430,14 @@ def test_mixed_catalan_and_spanish_mail_is_read():
     assert {"erasure", "objection_marketing"} <= set(result.labels)
 
 
+def _lexicon_asks(body: str) -> set[str]:
+    """What the lexicon alone reads as asked for in so many words: a negative case must not be one,
+    whatever the categoriser of the day thinks."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
 # Asking to stop contact, in the words people use: negator + contact verb + "any more", taken off a list,
 # advertising that keeps coming (issue 11).
 STOP_CONTACT = [
@@ -482,9 +490,7 @@ NOT_STOP_CONTACT = [
 
 @pytest.mark.parametrize("body", NOT_STOP_CONTACT)
 def test_contact_words_that_ask_nothing_of_marketing(body: str):
-    analyzer = get_analyzer()
-    _, _, subject_matches, body_matches = analyzer.prepare("", body)
-    assert "objection_marketing" not in analyzer.asked(subject_matches + body_matches)
+    assert "objection_marketing" not in _lexicon_asks(body)
 
 
 # Grievances with no recalled request: harassment, "again", an answer that is no answer, an extension
@@ -530,9 +536,7 @@ NOT_GRIEVANCES = [
 
 @pytest.mark.parametrize(("lang", "body"), NOT_GRIEVANCES)
 def test_words_that_only_look_like_a_grievance(lang: str, body: str):
-    analyzer = get_analyzer()
-    _, _, subject_matches, body_matches = analyzer.prepare("", body)
-    assert "complaint" not in analyzer.asked(subject_matches + body_matches), lang
+    assert "complaint" not in _lexicon_asks(body), lang
 
 
 @pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
@@ -559,6 +563,4 @@ def test_objection_to_analysis_and_withdrawn_agreement(body: str, label: str):
 
 
 def test_a_dispute_that_opposes_me_to_you_is_not_an_objection():
-    analyzer = get_analyzer()
-    _, _, subject_matches, body_matches = analyzer.prepare("", "Un litige m'oppose à votre compagnie au sujet du sinistre.")
-    assert "objection" not in analyzer.asked(subject_matches + body_matches)
+    assert "objection" not in _lexicon_asks("Un litige m'oppose à votre compagnie au sujet du sinistre.")
