@@ -519,6 +519,14 @@ GRIEVANCES_UNRECALLED = [
     ("es", "Mis datos", "Me confirmaron que habían borrado mis datos y hoy me llega otra carta. Bórrenlos de una vez."),
     ("fr", "Mes données", "Vous m'aviez confirmé l'effacement de mes données : effacez-les pour de bon."),
     ("en", "My data", "You said my data was deleted, yet here is another letter. Delete it for good this time."),
+    ("es", "Mis datos", "Dos correos pidiendo que borréis mis datos, cero respuestas."),
+    ("fr", "Mes données", "Deux mails pour supprimer mes données, 0 réponse."),
+    ("en", "My data", "Three emails about my data, zero replies."),
+    ("es", "Mi solicitud de acceso", "Vuestra respuesta no ayuda nada: quiero la copia de mis datos."),
+    ("fr", "Ma demande d'accès", "Votre réponse ne m'aide pas : je veux la copie de mes données."),
+    ("en", "My access request", "Your answer does not help: I asked for a copy of my data."),
+    ("fr", "Ma demande d'accès", "Je commence à perdre patience avec ma demande d'accès."),
+    ("en", "My access request", "I am losing patience with my access request."),
 ]
 
 
