@@ -527,6 +527,7 @@ GRIEVANCES_UNRECALLED = [
     ("en", "My access request", "Your answer does not help: I asked for a copy of my data."),
     ("fr", "Ma demande d'accès", "Je commence à perdre patience avec ma demande d'accès."),
     ("en", "My access request", "I am losing patience with my access request."),
+    ("en", "Re: Why do you keep emailing me?", "Again today. I am reporting you under the anti-spam law (CASL)."),
 ]
 
 
