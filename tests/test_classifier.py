@@ -504,3 +504,148 @@ def test_requests_spoken_of_are_not_requests(text):
 def test_a_word_or_two_is_not_read_by_the_categoriser(subject, body):
     """A bag-of-words model on one or two words answers with its priors; only the lexicon may decide."""
     assert analyze(subject, body).labels == ["other"]
+
+
+def _lexicon_asks(body: str) -> set[str]:
+    """What the lexicon alone reads as asked for in so many words: a negative case must not be one,
+    whatever the categoriser of the day thinks."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
+# Asking to stop contact, in the words people use: negator + contact verb + "any more", taken off a list,
+# advertising that keeps coming (issue 11).
+STOP_CONTACT = [
+    ("es", "No me llaméis más a este número, gracias."),
+    ("fr", "Ne m'appelez plus sur mon portable, merci."),
+    ("en", "Please don't ring me any more about car insurance."),
+    ("ca", "No em truqueu més, si us plau."),
+    ("pt", "Não me liguem mais, obrigado."),
+    ("nl", "Bel mij alstublieft niet meer."),
+    ("de", "Rufen Sie mich bitte nicht mehr an."),
+    ("fr", "Je ne veux plus être démarché par téléphone."),
+    ("en", "I do not want to be contacted any longer by your sales team."),
+    ("nl", "Ik wil niet meer gebeld worden door uw verkopers."),
+    ("es", "Quitadme de vuestra lista de correo ya."),
+    ("fr", "Retirez-moi de votre liste de diffusion."),
+    ("en", "Take me off your mailing list, please."),
+    ("ca", "Traieu-me de la llista de correus."),
+    ("pt", "Retirem o meu endereço da vossa newsletter."),
+    ("nl", "Haal mij van jullie verzendlijst."),
+    ("es", "Sigo recibiendo vuestras ofertas por SMS cada semana."),
+    ("fr", "Je continue à recevoir vos publicités."),
+    ("en", "I keep getting your insurance offers by text every evening."),
+    ("it", "Niente più offerte via SMS, grazie."),
+    ("es", "No quiero recibir nada más de vuestra compañía."),
+    ("fr", "Je préfère ne plus recevoir vos offres commerciales."),
+    ("en", "No marketing by post or phone, please."),
+    ("en", "Do not use my contact details for marketing of any kind."),
+    ("es", "No usen mis datos para publicidad."),
+    ("fr", "N'utilisez pas mon adresse pour de la publicité."),
+    ("pt", "Não mandem mais nada para este número."),
+    ("nl", "Stop met bellen naar dit nummer."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), STOP_CONTACT)
+def test_asking_to_stop_contact_is_objection_marketing(lang: str, body: str):
+    assert "objection_marketing" in analyze("", body).labels, lang
+
+
+# The same words about someone else, or about a policy, ask nothing.
+NOT_STOP_CONTACT = [
+    "Si no vols que et truquin més, escriu-los demanant la baixa.",
+    "I no longer use the e-mail address on my policy; please write to the new one.",
+    "Mi hermana sigue recibiendo cartas a nombre de su marido fallecido.",
+    "Continuo rebent cartes a nom meu a l'adreça antiga: corregiu-la.",
+    "Please don't use my details for anything else until the claim dispute is settled.",
+    "Je ne veux pas que vous utilisiez mes infos pour faire des statistiques ou des profils marketing sur moi.",
+]
+
+
+@pytest.mark.parametrize("body", NOT_STOP_CONTACT)
+def test_contact_words_that_ask_nothing_of_marketing(body: str):
+    assert "objection_marketing" not in _lexicon_asks(body)
+
+
+# Grievances with no recalled request: harassment, "again", an answer that is no answer, an extension
+# refused, a breach of confidentiality, a report to the authority (issue 11).
+GRIEVANCES_UNRECALLED = [
+    ("es", "Publicidad", "Cinco llamadas comerciales esta semana. Esto es acoso."),
+    ("fr", "Démarchage", "Encore un appel commercial ce soir, c'est du harcèlement."),
+    ("en", "Sales calls", "A fourth sales call today about my data being on your list: this is harassment."),
+    ("es", "Re: Acceso a mis datos", "Esto no es una respuesta: pedí copia de mis datos y me enviáis un enlace."),
+    ("fr", "Re: Accès", "Ce n'est pas une réponse : je demandais la copie de mes données."),
+    ("en", "Re: Access request", "That is not an answer. I asked for a copy of my data, not your privacy policy."),
+    ("es", "Solicitud de acceso", "No acepto la prórroga de dos meses para contestar mi solicitud de acceso."),
+    ("fr", "Demande d'accès", "Vous prolongez le délai de ma demande d'accès sans aucune raison."),
+    ("en", "Access request", "You extended the deadline for my access request without any reason."),
+    ("es", "Datos", "Ha habido una violación de la confidencialidad de mis datos de salud."),
+    ("fr", "Données", "Il s'agit d'une violation de la confidentialité de mes données."),
+    ("en", "Data", "This is a breach of privacy involving my medical data."),
+    ("en", "Marketing", "About your marketing mail: I have filed a report with the ICO."),
+    ("fr", "Prospection", "J'ai signalé vos appels de prospection à la CNIL."),
+    ("es", "Oposición", "Vuelvo a pedir que no traten mis datos para elaborar perfiles."),
+    ("fr", "Opposition", "Je réitère mon opposition au traitement de mes données."),
+    ("en", "Objection", "I repeat my objection to the processing of my data."),
+    ("es", "Limitación de mis datos", "La limitación que pedí no se ha respetado: siguen usando el dato discutido."),
+    ("fr", "Opposition", "Mon opposition au traitement de mes données n'a pas été respectée."),
+    ("en", "Objection", "My objection to the processing of my data was never actioned."),
+    ("es", "Mis datos", "Me confirmaron que habían borrado mis datos y hoy me llega otra carta. Bórrenlos de una vez."),
+    ("fr", "Mes données", "Vous m'aviez confirmé l'effacement de mes données : effacez-les pour de bon."),
+    ("en", "My data", "You said my data was deleted, yet here is another letter. Delete it for good this time."),
+    ("es", "Mis datos", "Dos correos pidiendo que borréis mis datos, cero respuestas."),
+    ("fr", "Mes données", "Deux mails pour supprimer mes données, 0 réponse."),
+    ("en", "My data", "Three emails about my data, zero replies."),
+    ("es", "Mi solicitud de acceso", "Vuestra respuesta no ayuda nada: quiero la copia de mis datos."),
+    ("fr", "Ma demande d'accès", "Votre réponse ne m'aide pas : je veux la copie de mes données."),
+    ("en", "My access request", "Your answer does not help: I asked for a copy of my data."),
+    ("fr", "Ma demande d'accès", "Je commence à perdre patience avec ma demande d'accès."),
+    ("en", "My access request", "I am losing patience with my access request."),
+    ("en", "Re: Why do you keep emailing me?", "Again today. I am reporting you under the anti-spam law (CASL)."),
+]
+
+
+# Words that look like a grievance and are not one (issue 11: complaint over-reads).
+NOT_GRIEVANCES = [
+    ("es", "Les remito el presente escrito para ejercer mi derecho de acceso a mis datos."),
+    ("es", "Me han enviado un recordatorio de renovación de una póliza que nunca contraté: ¿de dónde salen mis datos?"),
+    ("en", "Newsletter: a reminder that consent to marketing can be withdrawn at any time."),
+    ("en", "how did my email end up on your mailing list? never heard of you before"),
+    ("fr", "Depuis, je reçois des relances par courriel : d'où viennent mes données ?"),
+    ("it", "Vorrei sapere quali dati avete sul mio stile di guida."),
+    ("en", "I worry your practices may have breached your obligation to keep my data safe; please send me a copy."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), NOT_GRIEVANCES)
+def test_words_that_only_look_like_a_grievance(lang: str, body: str):
+    assert "complaint" not in _lexicon_asks(body), lang
+
+
+@pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
+def test_a_grievance_without_a_recalled_request_is_a_complaint(lang: str, subject: str, body: str):
+    assert "complaint" in analyze(subject, body).labels, lang
+
+
+# Objection to analysis and withdrawal of an "accord", in plain words (issue 11).
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("No quiero que mis datos aparezcan en ningún estudio ni análisis de clientes.", "objection"),
+        ("Je ne veux pas que mes données servent à vos études de clientèle.", "objection"),
+        ("I do not want my data used in any study or analysis of your customers.", "objection"),
+        ("No vull que les meves dades surtin en cap estudi.", "objection"),
+        ("J'avais accepté au début, mais je retire mon accord.", "consent_withdrawal"),
+        ("Je reviens sur l'autorisation donnée à la souscription et je la retire.", "consent_withdrawal"),
+        ("I gave you permission when I signed up; I withdraw that permission now.", "consent_withdrawal"),
+        ("Retiro el permiso que os di para usar mis datos.", "consent_withdrawal"),
+    ],
+)
+def test_objection_to_analysis_and_withdrawn_agreement(body: str, label: str):
+    assert label in analyze("", body).labels
+
+
+def test_a_dispute_that_opposes_me_to_you_is_not_an_objection():
+    assert "objection" not in _lexicon_asks("Un litige m'oppose à votre compagnie au sujet du sinistre.")
