@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assistant
-from assistant.nlp.analyze import analyze
+from assistant.nlp.analyze import analyze, get_analyzer
 from assistant.nlp.clean import clean
 
 CLEAR_CASES = [
@@ -428,3 +428,50 @@ def test_mixed_catalan_and_spanish_mail_is_read():
     result = analyze("", body)
     assert result.language in ("ca", "es") and not result.needs_human
     assert {"erasure", "objection_marketing"} <= set(result.labels)
+
+
+def _asked(body: str, subject: str = "") -> set[str]:
+    """What the lexicon alone reads as asked for in so many words (no categoriser)."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare(subject, body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
+# Issue 11: rights asked for in everyday words, one row per phrasing class and language.
+EVERYDAY = [
+    # where my data came from
+    ("es", "Exijo saber de dónde han sacado mi número de teléfono.", "access"),
+    ("fr", "Dites-moi d'où vous tenez mon adresse.", "access"),
+    ("en", "I'd like to know where you got my number, I never gave it to you.", "access"),
+    ("en", "Please explain how my address came into your possession.", "access"),
+    ("pt", "Quem passou o meu número a vocês?", "access"),
+    ("nl", "Ik wil weten hoe u aan mijn telefoonnummer komt.", "access"),
+    ("it", "Ricevo le vostre mail a un indirizzo che non vi ho mai dato. Come ci siete arrivati?", "access"),
+    # everything you hold about me, to see
+    ("es", "Quiero ver todo lo que tenéis guardado sobre mí.", "access"),
+    ("fr", "Je veux voir ce que vous avez sur moi.", "access"),
+    ("en", "I want to see whatever you hold about me.", "access"),
+    # a recording asked for
+    ("es", "¿Me podéis enviar la grabación de la llamada del martes?", "access"),
+    ("fr", "Pouvez-vous m'envoyer l'enregistrement de mon appel de lundi ?", "access"),
+    ("en", "Please send me the recording of my call last week.", "access"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), EVERYDAY)
+def test_rights_asked_in_everyday_words(lang: str, body: str, label: str):
+    assert label in _asked(body), lang
+
+
+NOT_ASKED = [
+    ("es", "¿Dónde puedo encontrar mi número de póliza?", "access"),
+    ("fr", "Où puis-je trouver mon numéro de contrat ?", "access"),
+    ("en", "Where can I find my policy number?", "access"),
+    ("es", "Cuando llamo, ¿se graban las llamadas? ¿Para qué usan las grabaciones?", "access"),
+    ("nl", "Ik wil niks meer van jullie horen.", "access"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), NOT_ASKED)
+def test_everyday_words_that_ask_nothing_of_that_right(lang: str, body: str, label: str):
+    assert label not in _asked(body), lang
