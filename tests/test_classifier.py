@@ -455,6 +455,20 @@ EVERYDAY = [
     ("es", "¿Me podéis enviar la grabación de la llamada del martes?", "access"),
     ("fr", "Pouvez-vous m'envoyer l'enregistrement de mon appel de lundi ?", "access"),
     ("en", "Please send me the recording of my call last week.", "access"),
+    # erasure: a plural pronoun for the data, out of your files, being removed, all you hold on me
+    ("es", "Decidme qué datos tenéis de mí y después los borréis.", "erasure"),
+    ("fr", "Dites-moi d'où viennent ces données, puis de les effacer.", "erasure"),
+    ("es", "Borradme de vuestra base de datos.", "erasure"),
+    ("fr", "Effacez-moi de vos fichiers, s'il vous plaît.", "erasure"),
+    ("en", "Please delete me from your systems.", "erasure"),
+    ("ca", "Treieu-me de la base de dades, tot.", "erasure"),
+    ("nl", "Haal mijn nummer uit jullie bestand.", "erasure"),
+    ("en", "I want to be removed from your database.", "erasure"),
+    ("it", "Voglio essere tolto dal vostro database.", "erasure"),
+    ("es", "Quiero ser eliminado de su base de datos.", "erasure"),
+    ("fr", "Je voudrais qu'on efface tout ce que vous avez sur moi.", "erasure"),
+    ("en", "Erase whatever you hold about me.", "erasure"),
+    ("pt", "Nunca fui vosso cliente. Apaguem-no, por favor.", "erasure"),
 ]
 
 
@@ -469,6 +483,9 @@ NOT_ASKED = [
     ("en", "Where can I find my policy number?", "access"),
     ("es", "Cuando llamo, ¿se graban las llamadas? ¿Para qué usan las grabaciones?", "access"),
     ("nl", "Ik wil niks meer van jullie horen.", "access"),
+    ("fr", "Si vous n'êtes pas le destinataire de ce message, merci de le détruire.", "erasure"),
+    ("es", "Necesito quitar a mi hijo del sistema, ya no conduce.", "erasure"),
+    ("en", "How do I remove a second driver from the system?", "erasure"),
 ]
 
 
