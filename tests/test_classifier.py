@@ -469,6 +469,22 @@ EVERYDAY = [
     ("fr", "Je voudrais qu'on efface tout ce que vous avez sur moi.", "erasure"),
     ("en", "Erase whatever you hold about me.", "erasure"),
     ("pt", "Nunca fui vosso cliente. Apaguem-no, por favor.", "erasure"),
+    # portability: my data exported, in a spreadsheet format, in a file another company can load
+    ("es", "Me voy a otra compañía: ¿me podéis pasar mis datos en un excel?", "portability"),
+    ("fr", "Je change d'assureur, pouvez-vous exporter mes données ?", "portability"),
+    ("en", "Is there a way to export all my data? I'm switching insurer.", "portability"),
+    ("es", "Enviadme el historial en un archivo que pueda cargar la nueva aseguradora.", "portability"),
+    ("fr", "Envoyez-moi l'historique dans un fichier que mon nouvel assureur peut importer.", "portability"),
+    ("en", "Send me my claims history in a file that my new insurer can upload.", "portability"),
+    # automated decision: a person, not a machine
+    ("es", "El simulador me ha rechazado. Quiero que lo mire una persona real, no un algoritmo.", "automated_decision"),
+    ("fr", "Votre site m'a refusé l'assurance en deux secondes. Je veux qu'une vraie personne regarde mon dossier.", "automated_decision"),
+    ("en", "Got an instant decline on the online quote. I want an actual person to look at it.", "automated_decision"),
+    ("it", "Mi avete rifiutato il preventivo: chi l'ha deciso, un computer?", "automated_decision"),
+    # rectification: asking to fix it
+    ("es", "En la póliza pone José y soy Josep, ¿lo podéis arreglar?", "rectification"),
+    ("fr", "Mon prénom est Josep et non José, vous pouvez le corriger ?", "rectification"),
+    ("en", "My surname is spelled Smyth, not Smith. Can you fix it?", "rectification"),
 ]
 
 
@@ -486,9 +502,30 @@ NOT_ASKED = [
     ("fr", "Si vous n'êtes pas le destinataire de ce message, merci de le détruire.", "erasure"),
     ("es", "Necesito quitar a mi hijo del sistema, ya no conduce.", "erasure"),
     ("en", "How do I remove a second driver from the system?", "erasure"),
+    ("es", "Llamo para hablar con una persona, el contestador no me entiende.", "automated_decision"),
+    ("en", "Not a structured, machine-readable file, but a PDF.", "automated_decision"),
+    ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
 ]
 
 
 @pytest.mark.parametrize(("lang", "body", "label"), NOT_ASKED)
 def test_everyday_words_that_ask_nothing_of_that_right(lang: str, body: str, label: str):
     assert label not in _asked(body), lang
+
+
+# Questions about the processing in everyday words: information, not a right.
+PROCESSING_QUESTIONS = [
+    ("es", "¿Mis datos de salud salen de la Unión Europea? ¿En qué países están?"),
+    ("fr", "Est-ce que mon employeur a accès au détail de mes remboursements de mutuelle ?"),
+    ("en", "When I send medical reports about my health data, who gets to see them?"),
+    ("de", "Wie lange werden meine Bewerbungsunterlagen bei Ihnen noch aufbewahrt?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), PROCESSING_QUESTIONS)
+def test_everyday_questions_about_processing_are_information(lang: str, body: str):
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    evidence = {m.label for m in subject_matches + body_matches}
+    assert "information" in evidence, lang
+    assert not _asked(body) - {"information"}, lang
