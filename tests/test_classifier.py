@@ -478,7 +478,7 @@ EVERYDAY = [
     ("en", "Send me my claims history in a file that my new insurer can upload.", "portability"),
     # automated decision: a person, not a machine
     ("es", "El simulador me ha rechazado. Quiero que lo mire una persona real, no un algoritmo.", "automated_decision"),
-    ("fr", "Votre site m'a refusé l'assurance en deux secondes. Je veux qu'une vraie personne regarde mon dossier.", "automated_decision"),
+    ("fr", "Refusé en deux secondes ! Je veux qu'une vraie personne regarde mon dossier.", "automated_decision"),
     ("en", "Got an instant decline on the online quote. I want an actual person to look at it.", "automated_decision"),
     ("it", "Mi avete rifiutato il preventivo: chi l'ha deciso, un computer?", "automated_decision"),
     # rectification: asking to fix it
