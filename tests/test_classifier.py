@@ -485,6 +485,10 @@ EVERYDAY = [
     ("es", "En la póliza pone José y soy Josep, ¿lo podéis arreglar?", "rectification"),
     ("fr", "Mon prénom est Josep et non José, vous pouvez le corriger ?", "rectification"),
     ("en", "My surname is spelled Smyth, not Smith. Can you fix it?", "rectification"),
+    # restriction: not used until a dispute is settled (the French 'tant que' was once split into two slots)
+    ("es", "No uséis mis datos hasta que se resuelva la reclamación.", "restriction"),
+    ("fr", "N'utilisez pas mes données tant que le litige n'est pas réglé.", "restriction"),
+    ("it", "Per ora non usate i miei dati finché non si chiarisce il sinistro.", "restriction"),
 ]
 
 
@@ -505,6 +509,7 @@ NOT_ASKED = [
     ("es", "Llamo para hablar con una persona, el contestador no me entiende.", "automated_decision"),
     ("en", "Not a structured, machine-readable file, but a PDF.", "automated_decision"),
     ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
+    ("es", "Mi padre no sabe usar el correo, ¿puede escribir por carta?", "restriction"),
 ]
 
 
