@@ -503,6 +503,8 @@ NOT_ASKED = [
     ("en", "Where can I find my policy number?", "access"),
     ("es", "Cuando llamo, ¿se graban las llamadas? ¿Para qué usan las grabaciones?", "access"),
     ("nl", "Ik wil niks meer van jullie horen.", "access"),
+    ("es", "Les pido que conserven las grabaciones de mis llamadas hasta que termine el juicio.", "access"),
+    ("fr", "Objet : enregistrement des appels. Combien de temps gardez-vous les enregistrements ?", "access"),
     ("fr", "Si vous n'êtes pas le destinataire de ce message, merci de le détruire.", "erasure"),
     ("es", "Necesito quitar a mi hijo del sistema, ya no conduce.", "erasure"),
     ("en", "How do I remove a second driver from the system?", "erasure"),
