@@ -510,6 +510,10 @@ NOT_ASKED = [
     ("en", "How do I remove a second driver from the system?", "erasure"),
     ("es", "Llamo para hablar con una persona, el contestador no me entiende.", "automated_decision"),
     ("en", "Not a structured, machine-readable file, but a PDF.", "automated_decision"),
+    ("en", "The captcha keeps asking me to prove that I am not a robot.", "automated_decision"),
+    ("en", "Hoping this message reaches actual humans this time.", "automated_decision"),
+    ("en", "I'm not sure where you got my permission to store this.", "access"),
+    ("es", "Comuniquen esta solicitud a quienes hayan cedido o comunicado mis datos.", "access"),
     ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
     ("es", "Mi padre no sabe usar el correo, ¿puede escribir por carta?", "restriction"),
 ]
