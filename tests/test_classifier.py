@@ -485,6 +485,7 @@ EVERYDAY = [
     ("es", "En la póliza pone José y soy Josep, ¿lo podéis arreglar?", "rectification"),
     ("fr", "Mon prénom est Josep et non José, vous pouvez le corriger ?", "rectification"),
     ("en", "My surname is spelled Smyth, not Smith. Can you fix it?", "rectification"),
+    ("en", "Two things are wrong. Please correct the DOB and the postcode.", "rectification"),
     # restriction: not used until a dispute is settled (the French 'tant que' was once split into two slots)
     ("es", "No uséis mis datos hasta que se resuelva la reclamación.", "restriction"),
     ("fr", "N'utilisez pas mes données tant que le litige n'est pas réglé.", "restriction"),
@@ -514,6 +515,11 @@ NOT_ASKED = [
     ("en", "Hoping this message reaches actual humans this time.", "automated_decision"),
     ("en", "I'm not sure where you got my permission to store this.", "access"),
     ("es", "Comuniquen esta solicitud a quienes hayan cedido o comunicado mis datos.", "access"),
+    ("en", "I can't log in, it says my password is wrong.", "rectification"),
+    ("es", "Cambié de cuenta y el banco me ha devuelto el recibo.", "rectification"),
+    ("es", "¿Dónde está publicada su política de privacidad actualizada?", "rectification"),
+    ("de", "Teilen Sie mir mit, wann der Gutachter kommt.", "access"),
+    ("es", "Es la tercera vez que pido que dejen de enviarme publicidad y que borren mis datos.", "access"),
     ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
     ("es", "Mi padre no sabe usar el correo, ¿puede escribir por carta?", "restriction"),
 ]
