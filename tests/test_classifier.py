@@ -455,6 +455,9 @@ EVERYDAY = [
     ("es", "¿Me podéis enviar la grabación de la llamada del martes?", "access"),
     ("fr", "Pouvez-vous m'envoyer l'enregistrement de mon appel de lundi ?", "access"),
     ("en", "Please send me the recording of my call last week.", "access"),
+    ("es", "Les reitero la petición de las grabaciones de mis llamadas.", "access"),
+    ("fr", "Je renouvelle ma demande : les enregistrements de mes appels.", "access"),
+    ("en", "I reiterate my request for the call recordings.", "access"),
     # erasure: a plural pronoun for the data, out of your files, being removed, all you hold on me
     ("es", "Decidme qué datos tenéis de mí y después los borréis.", "erasure"),
     ("fr", "Dites-moi d'où viennent ces données, puis de les effacer.", "erasure"),
@@ -536,6 +539,9 @@ PROCESSING_QUESTIONS = [
     ("fr", "Est-ce que mon employeur a accès au détail de mes remboursements de mutuelle ?"),
     ("en", "When I send medical reports about my health data, who gets to see them?"),
     ("de", "Wie lange werden meine Bewerbungsunterlagen bei Ihnen noch aufbewahrt?"),
+    ("es", "Solo quería saber si los datos de salud los trata vuestro personal o una empresa externa."),
+    ("fr", "Mes données de santé sont-elles traitées par un sous-traitant ?"),
+    ("en", "Do you use an external company to process my health data?"),
 ]
 
 
