@@ -458,6 +458,9 @@ EVERYDAY = [
     ("es", "Les reitero la petición de las grabaciones de mis llamadas.", "access"),
     ("fr", "Je renouvelle ma demande : les enregistrements de mes appels.", "access"),
     ("en", "I reiterate my request for the call recordings.", "access"),
+    ("es", "En su respuesta faltan las grabaciones de las llamadas.", "access"),
+    ("fr", "Les enregistrements de mes appels manquent toujours.", "access"),
+    ("en", "The call recordings are still missing from your reply.", "access"),
     # erasure: a plural pronoun for the data, out of your files, being removed, all you hold on me
     ("es", "Decidme qué datos tenéis de mí y después los borréis.", "erasure"),
     ("fr", "Dites-moi d'où viennent ces données, puis de les effacer.", "erasure"),
