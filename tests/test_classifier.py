@@ -562,6 +562,10 @@ PROCESSING_QUESTIONS = [
     ("es", "Solo quería saber si los datos de salud los trata vuestro personal o una empresa externa."),
     ("fr", "Mes données de santé sont-elles traitées par un sous-traitant ?"),
     ("en", "Do you use an external company to process my health data?"),
+    ("es", "¿Graban las llamadas al servicio de atención al cliente? ¿Para qué las usan?"),
+    ("fr", "Enregistrez-vous les appels au service client ? Dans quel but ?"),
+    ("en", "Do you record calls to customer service, and what for?"),
+    ("en", "Is the health data I gave for my policy seen by anyone outside the insurer?"),
 ]
 
 
