@@ -649,3 +649,155 @@ def test_objection_to_analysis_and_withdrawn_agreement(body: str, label: str):
 
 def test_a_dispute_that_opposes_me_to_you_is_not_an_objection():
     assert "objection" not in _lexicon_asks("Un litige m'oppose à votre compagnie au sujet du sinistre.")
+
+
+def _asked(body: str, subject: str = "") -> set[str]:
+    """What the lexicon alone reads as asked for in so many words (no categoriser)."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare(subject, body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
+# Issue 11: rights asked for in everyday words, one row per phrasing class and language.
+EVERYDAY = [
+    # where my data came from
+    ("es", "Exijo saber de dónde han sacado mi número de teléfono.", "access"),
+    ("fr", "Dites-moi d'où vous tenez mon adresse.", "access"),
+    ("en", "I'd like to know where you got my number, I never gave it to you.", "access"),
+    ("en", "Please explain how my address came into your possession.", "access"),
+    ("pt", "Quem passou o meu número a vocês?", "access"),
+    ("nl", "Ik wil weten hoe u aan mijn telefoonnummer komt.", "access"),
+    ("it", "Ricevo le vostre mail a un indirizzo che non vi ho mai dato. Come ci siete arrivati?", "access"),
+    # everything you hold about me, to see
+    ("es", "Quiero ver todo lo que tenéis guardado sobre mí.", "access"),
+    ("fr", "Je veux voir ce que vous avez sur moi.", "access"),
+    ("en", "I want to see whatever you hold about me.", "access"),
+    # a recording asked for
+    ("es", "¿Me podéis enviar la grabación de la llamada del martes?", "access"),
+    ("fr", "Pouvez-vous m'envoyer l'enregistrement de mon appel de lundi ?", "access"),
+    ("en", "Please send me the recording of my call last week.", "access"),
+    ("es", "Les reitero la petición de las grabaciones de mis llamadas.", "access"),
+    ("fr", "Je renouvelle ma demande : les enregistrements de mes appels.", "access"),
+    ("en", "I reiterate my request for the call recordings.", "access"),
+    ("es", "En su respuesta faltan las grabaciones de las llamadas.", "access"),
+    ("fr", "Les enregistrements de mes appels manquent toujours.", "access"),
+    ("en", "The call recordings are still missing from your reply.", "access"),
+    ("es", "Quiero consultar el expediente completo de mi siniestro.", "access"),
+    ("fr", "Je voudrais consulter le dossier complet de mon sinistre.", "access"),
+    ("en", "I'd like to see the complete file for my claim.", "access"),
+    ("en", "Please provide all data linked to my policy held in your systems.", "access"),
+    # erasure: a plural pronoun for the data, out of your files, being removed, all you hold on me
+    ("es", "Decidme qué datos tenéis de mí y después los borréis.", "erasure"),
+    ("fr", "Dites-moi d'où viennent ces données, puis de les effacer.", "erasure"),
+    ("es", "Borradme de vuestra base de datos.", "erasure"),
+    ("fr", "Effacez-moi de vos fichiers, s'il vous plaît.", "erasure"),
+    ("en", "Please delete me from your systems.", "erasure"),
+    ("ca", "Treieu-me de la base de dades, tot.", "erasure"),
+    ("nl", "Haal mijn nummer uit jullie bestand.", "erasure"),
+    ("en", "I want to be removed from your database.", "erasure"),
+    ("it", "Voglio essere tolto dal vostro database.", "erasure"),
+    ("es", "Quiero ser eliminado de su base de datos.", "erasure"),
+    ("fr", "Je voudrais qu'on efface tout ce que vous avez sur moi.", "erasure"),
+    ("en", "Erase whatever you hold about me.", "erasure"),
+    ("pt", "Nunca fui vosso cliente. Apaguem-no, por favor.", "erasure"),
+    # portability: my data exported, in a spreadsheet format, in a file another company can load
+    ("es", "Me voy a otra compañía: ¿me podéis pasar mis datos en un excel?", "portability"),
+    ("fr", "Je change d'assureur, pouvez-vous exporter mes données ?", "portability"),
+    ("en", "Is there a way to export all my data? I'm switching insurer.", "portability"),
+    ("es", "Enviadme el historial en un archivo que pueda cargar la nueva aseguradora.", "portability"),
+    ("fr", "Envoyez-moi l'historique dans un fichier que mon nouvel assureur peut importer.", "portability"),
+    ("en", "Send me my claims history in a file that my new insurer can upload.", "portability"),
+    # automated decision: a person, not a machine
+    ("es", "El simulador me ha rechazado. Quiero que lo mire una persona real, no un algoritmo.", "automated_decision"),
+    ("fr", "Refusé en deux secondes ! Je veux qu'une vraie personne regarde mon dossier.", "automated_decision"),
+    ("en", "Got an instant decline on the online quote. I want an actual person to look at it.", "automated_decision"),
+    ("it", "Mi avete rifiutato il preventivo: chi l'ha deciso, un computer?", "automated_decision"),
+    ("es", "El sistema me denegó el seguro; exijo que revisen mi caso personalmente.", "automated_decision"),
+    ("fr", "Le système a refusé mon adhésion ; je demande l'intervention d'une personne.", "automated_decision"),
+    ("en", "The algorithm rejected my application. Please review it personally.", "automated_decision"),
+    ("es", "¿Se ha tomado una decisión automatizada sobre mí? Pido que la revise un empleado.", "automated_decision"),
+    ("fr", "Je refuse de faire l'objet d'une décision fondée sur un traitement automatisé.", "automated_decision"),
+    ("en", "I do not accept being subject to a decision based solely on automated processing.", "automated_decision"),
+    ("es", "Necesito mi historial en un formato que pueda entregar a la nueva aseguradora.", "portability"),
+    ("fr", "Je voudrais mon historique dans un format que je peux importer ailleurs.", "portability"),
+    ("en", "I would like my claims history and policy data exported in a format I can reuse.", "portability"),
+    ("de", "Bitte meine Daten direkt an die neue Gesellschaft übertragen.", "portability"),
+    # rectification: asking to fix it
+    ("es", "En la póliza pone José y soy Josep, ¿lo podéis arreglar?", "rectification"),
+    ("fr", "Mon prénom est Josep et non José, vous pouvez le corriger ?", "rectification"),
+    ("en", "My surname is spelled Smyth, not Smith. Can you fix it?", "rectification"),
+    ("en", "Two things are wrong. Please correct the DOB and the postcode.", "rectification"),
+    ("es", "En las cartas aparece mal mi nombre. ¿Pueden corregirlo?", "rectification"),
+    ("fr", "Suite à mon mariage, mon nom a changé ; merci de rectifier mon dossier.", "rectification"),
+    ("en", "My surname changed when I married, please amend my file.", "rectification"),
+    ("es", "El correo que tenéis ya no lo uso; escribidme a otra dirección.", "rectification"),
+    ("de", "Bitte meine Daten sofort löschen.", "erasure"),
+    # restriction: not used until a dispute is settled (the French 'tant que' was once split into two slots)
+    ("es", "No uséis mis datos hasta que se resuelva la reclamación.", "restriction"),
+    ("fr", "N'utilisez pas mes données tant que le litige n'est pas réglé.", "restriction"),
+    ("it", "Per ora non usate i miei dati finché non si chiarisce il sinistro.", "restriction"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), EVERYDAY)
+def test_rights_asked_in_everyday_words(lang: str, body: str, label: str):
+    assert label in _asked(body), lang
+
+
+NOT_ASKED = [
+    ("es", "¿Dónde puedo encontrar mi número de póliza?", "access"),
+    ("fr", "Où puis-je trouver mon numéro de contrat ?", "access"),
+    ("en", "Where can I find my policy number?", "access"),
+    ("es", "Cuando llamo, ¿se graban las llamadas? ¿Para qué usan las grabaciones?", "access"),
+    ("nl", "Ik wil niks meer van jullie horen.", "access"),
+    ("es", "Les pido que conserven las grabaciones de mis llamadas hasta que termine el juicio.", "access"),
+    ("fr", "Objet : enregistrement des appels. Combien de temps gardez-vous les enregistrements ?", "access"),
+    ("fr", "Si vous n'êtes pas le destinataire de ce message, merci de le détruire.", "erasure"),
+    ("es", "Necesito quitar a mi hijo del sistema, ya no conduce.", "erasure"),
+    ("en", "How do I remove a second driver from the system?", "erasure"),
+    ("es", "Llamo para hablar con una persona, el contestador no me entiende.", "automated_decision"),
+    ("en", "Not a structured, machine-readable file, but a PDF.", "automated_decision"),
+    ("en", "The captcha keeps asking me to prove that I am not a robot.", "automated_decision"),
+    ("en", "Hoping this message reaches actual humans this time.", "automated_decision"),
+    ("en", "You have the right not to be subject to a decision based on automated processing.", "automated_decision"),
+    ("en", "I'm not sure where you got my permission to store this.", "access"),
+    ("es", "Comuniquen esta solicitud a quienes hayan cedido o comunicado mis datos.", "access"),
+    ("en", "I can't log in, it says my password is wrong.", "rectification"),
+    ("es", "Cambié de cuenta y el banco me ha devuelto el recibo.", "rectification"),
+    ("es", "¿Dónde está publicada su política de privacidad actualizada?", "rectification"),
+    ("de", "Teilen Sie mir mit, wann der Gutachter kommt.", "access"),
+    ("es", "Pido que una persona revise la solicitud y pueda modificar la decisión.", "rectification"),
+    ("es", "Es la tercera vez que pido que dejen de enviarme publicidad y que borren mis datos.", "access"),
+    ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
+    ("es", "Mi padre no sabe usar el correo, ¿puede escribir por carta?", "restriction"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), NOT_ASKED)
+def test_everyday_words_that_ask_nothing_of_that_right(lang: str, body: str, label: str):
+    assert label not in _asked(body), lang
+
+
+# Questions about the processing in everyday words: information, not a right.
+PROCESSING_QUESTIONS = [
+    ("es", "¿Mis datos de salud salen de la Unión Europea? ¿En qué países están?"),
+    ("fr", "Est-ce que mon employeur a accès au détail de mes remboursements de mutuelle ?"),
+    ("en", "When I send medical reports about my health data, who gets to see them?"),
+    ("de", "Wie lange werden meine Bewerbungsunterlagen bei Ihnen noch aufbewahrt?"),
+    ("es", "Solo quería saber si los datos de salud los trata vuestro personal o una empresa externa."),
+    ("fr", "Mes données de santé sont-elles traitées par un sous-traitant ?"),
+    ("en", "Do you use an external company to process my health data?"),
+    ("es", "¿Graban las llamadas al servicio de atención al cliente? ¿Para qué las usan?"),
+    ("fr", "Enregistrez-vous les appels au service client ? Dans quel but ?"),
+    ("en", "Do you record calls to customer service, and what for?"),
+    ("en", "Is the health data I gave for my policy seen by anyone outside the insurer?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), PROCESSING_QUESTIONS)
+def test_everyday_questions_about_processing_are_information(lang: str, body: str):
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    evidence = {m.label for m in subject_matches + body_matches}
+    assert "information" in evidence, lang
+    assert not _asked(body) - {"information"}, lang
