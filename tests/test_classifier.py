@@ -797,3 +797,16 @@ def test_everyday_questions_about_processing_are_information(lang: str, body: st
     evidence = {m.label for m in subject_matches + body_matches}
     assert "information" in evidence, lang
     assert not _asked(body) - {"information"}, lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could you please send me a copy of my personal data?",
+        "¿Podría enviarme una copia de mis datos personales?",
+        "Poderia enviar-me uma cópia dos meus dados pessoais?",
+    ],
+)
+def test_a_polite_could_you_is_a_request(text):
+    """'Could you…' / '¿Podría…?' asks politely; it is no reservation (hedges keep 'pourrais', 'potrei': I)."""
+    assert analyze("", text).labels == ["access"]
