@@ -557,6 +557,7 @@ NOT_STOP_CONTACT = [
     "Continuo rebent cartes a nom meu a l'adreça antiga: corregiu-la.",
     "Please don't use my details for anything else until the claim dispute is settled.",
     "Je ne veux pas que vous utilisiez mes infos pour faire des statistiques ou des profils marketing sur moi.",
+    "I called and was not given any more information about my claim.",
 ]
 
 
