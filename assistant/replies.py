@@ -155,6 +155,13 @@ def with_contacts(text: str, kb: KnowledgeBase | None = None) -> str:
     return CONTACT_FIELD.sub(lambda m: contacts.get(m[1], m[0]), text)
 
 
+def _greeting(templates: ReplyTemplates, context: ReplyContext) -> Section:
+    """The greeting: by name when the requester's is known, else the language's anonymous one."""
+    if context.requester_name:
+        return Section("greeting", templates.greeting_named.format(name=context.requester_name))
+    return Section("greeting", templates.greeting_anonymous)
+
+
 def _block_section(key: str, block: Block, kb: KnowledgeBase) -> Section:
     return Section(key, with_contacts(block.text, kb), block.cites)
 
@@ -197,13 +204,7 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
         route = templates.routing["claim" if context.claim_number else "default"]
         return SuggestedReply(lang, False, "", (), [], due, [], False, notes, route, kb.version)
 
-    sections: list[Section] = []
-    greeting = (
-        templates.greeting_named.format(name=context.requester_name)
-        if context.requester_name
-        else templates.greeting_anonymous
-    )
-    sections.append(Section("greeting", greeting))
+    sections: list[Section] = [_greeting(templates, context)]
     names = [kb.label(r).name.get(lang, r) for r in rights]
     sections.append(
         Section(
@@ -266,13 +267,8 @@ def extension_letter(context: ReplyContext, kb: KnowledgeBase | None = None) -> 
     lang = context.language if context.language in kb.templates else "es"
     templates = kb.templates[lang]
     due = compute_deadline(context.received, extended=True)
-    greeting = (
-        templates.greeting_named.format(name=context.requester_name)
-        if context.requester_name
-        else templates.greeting_anonymous
-    )
     sections = (
-        Section("greeting", greeting),
+        _greeting(templates, context),
         Section(
             "extension",
             with_contacts(templates.extension.text, kb).format(deadline=templates.format_date(due)),
