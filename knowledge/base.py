@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .chatdata import ChatData, ChatDataError, load_chat
+from .chatdata import ChatData, ChatDataError, load_chat, parse_yaml
 from .text import fold
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -343,7 +343,7 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path.name}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
