@@ -73,7 +73,8 @@ check-knowledge: install
 test: install system-deps axe lint check-knowledge
 	@$(BIN)/pytest
 
-# The fast tier: no root, no servers (tests marked slow need PostgreSQL, Dovecot, Chromium or gunicorn).
+# The fast tier: no root, no servers, under a minute (tests marked slow need PostgreSQL, Dovecot, Chromium or
+# gunicorn, or run the CLI in a subprocess, train a model or fuzz the API; `make test` runs everything).
 test-fast: install lint check-knowledge
 	@$(BIN)/pytest -m "not slow" -q
 

@@ -1,5 +1,8 @@
 """Case-level actions shared by the console, the API and the CLI (views and the worker stay thin).
 
+A refused action raises a ``CaseError`` (not found, conflict with the case's state, invalid request);
+the API and the console each turn it into their answer, so the rules live here once.
+
 The suggested reply is composed when someone first needs it, not at ingestion: the worker's path
 stays short, and the suggestion uses the knowledge base current when the agent reads it. Once
 composed it is stored, so what was suggested stays on record (GDPR Art. 5(2)).
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +30,7 @@ from .replies import (
     deadline_sentence,
     extension_letter,
     replace_deadline_sentence,
+    stale_deadline_sentence,
 )
 from .store import (
     AuditEvent,
@@ -37,10 +41,42 @@ from .store import (
     Classification,
     JoinedBy,
     Message,
+    OutboxItem,
     Reply,
     ReplyStatus,
     repo,
 )
+
+
+class CaseError(Exception):
+    """A case action refused by one of the case's rules. ``kind`` names the rule, so each surface can
+    word it for its readers; ``details`` holds what the wording needs (a date, a sentence)."""
+
+    def __init__(self, message: str, kind: str = "", **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.details = details
+
+
+class CaseNotFound(CaseError):
+    """No case has this id (HTTP 404)."""
+
+
+class CaseConflict(CaseError):
+    """The case's present state forbids the action: already approved, extended, in that status (HTTP 409)."""
+
+
+class CaseInvalid(CaseError):
+    """The request breaks a rule whatever the state: unfilled [[places]], a wrong date, an unknown right (HTTP 422)."""
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    """The case, or ``CaseNotFound``: the one lookup the API and the console share."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(f"no case {case_id}", "not_found", case_id=case_id)
+    return case
 
 
 def latest_classification(session: Session, message: Message) -> Classification | None:
@@ -122,6 +158,10 @@ def extend_deadline(session: Session, case: Case, actor: str, reason: str = "") 
     sentence: the requester must hear of the extension and its reasons within the first month.
     Without a reason the notice keeps ``[[extension_reason]]``, which blocks approval until filled.
     """
+    if case.extended:
+        raise CaseConflict(
+            "the deadline was already extended (GDPR Art. 12(3) allows it once, by two months)", "already_extended"
+        )
     case.extended = True
     case.deadline = extended_deadline(case)
     reply, _ = suggested_reply(session, case)
@@ -201,12 +241,16 @@ def case_deadline_basis(case: Case) -> DeadlineBasis:
     return deadline_basis(received_on=case.received_on, id_received_on=case.id_received_on, extended=case.extended)
 
 
-class RightsError(ValueError):
-    """A correction the taxonomy does not allow; ``kind`` says which rule (for the UI's words)."""
+class RightsError(CaseError):
+    """A rights correction refused; ``kind`` is "unknown" or "empty" (invalid), "unchanged" (conflict)."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind  # "unknown", "empty", "unchanged" or "approved"
+
+class InvalidRights(RightsError, CaseInvalid):
+    """Rights outside the taxonomy, or none at all."""
+
+
+class RightsUnchanged(RightsError, CaseConflict):
+    """The case already has exactly these rights."""
 
 
 def taxonomy() -> list[str]:
@@ -219,13 +263,15 @@ def correct_rights(session: Session, case: Case, rights: list[str], actor: str, 
     known = taxonomy()
     unknown = [r for r in rights if r not in known]
     if unknown:
-        raise RightsError("unknown", f"not in the taxonomy: {', '.join(unknown)}")
+        raise InvalidRights(f"not in the taxonomy: {', '.join(unknown)}", "unknown")
     after = [label for label in known if label in set(rights)]  # taxonomy order, no duplicates
     if not after:
-        raise RightsError("empty", "a case needs at least one label (use 'other' for a message that is not a request)")
+        raise InvalidRights(
+            "a case needs at least one label (use 'other' for a message that is not a request)", "empty"
+        )
     before = list(case.rights)
     if set(after) == set(before):
-        raise RightsError("unchanged", "the case already has these rights")
+        raise RightsUnchanged("the case already has these rights", "unchanged")
     case.rights = after
     change = {
         "before": before,
@@ -273,9 +319,101 @@ def recompose_reply(session: Session, case: Case, actor: str) -> Reply:
     """The agent chose to recompose: a new suggested reply for the case's current rights. The
     previous one (and the agent's edits of it) stays on record as its own row."""
     reply, suggestion = suggested_reply(session, case)
-    if reply.status == ReplyStatus.APPROVED:
-        raise RightsError("approved", "the reply is already approved")
+    _refuse_if_approved(reply)
     fresh = _store_suggestion(session, case, suggestion)
     repo.audit(session, actor, "reply_recomposed", case_id=case.id, previous_reply=reply.id, reply_id=fresh.id,
                rights=list(case.rights))  # fmt: skip
     return fresh
+
+
+# --- the agent's actions on a case (the API and the console call these) ---------------------------
+
+
+def set_status(session: Session, case: Case, status: str, actor: str) -> None:
+    """Move the case to ``status`` (audited); closing stamps the date, any other status clears it."""
+    if status not in CaseStatus.ALL:
+        raise CaseInvalid(f"'status' must be one of {', '.join(CaseStatus.ALL)}", "unknown_status")
+    if case.status == status:
+        raise CaseConflict(f"the case is already {status}", "same_status", status=status)
+    previous = case.status
+    case.status = status
+    case.closed_at = datetime.now(UTC) if status == CaseStatus.CLOSED else None
+    repo.audit(session, actor, "status_changed", case_id=case.id, previous=previous, status=status)
+
+
+def _refuse_if_approved(reply: Reply) -> None:
+    if reply.status == ReplyStatus.APPROVED:
+        raise CaseConflict("the reply is already approved", "approved")
+
+
+def save_reply_edit(session: Session, case: Case, body: str, actor: str) -> None:
+    """The agent's text becomes the reply's (the suggestion stays on record beside it)."""
+    reply, _ = suggested_reply(session, case)
+    _refuse_if_approved(reply)
+    reply.body_final = body
+    reply.status = ReplyStatus.EDITED
+    repo.audit(session, actor, "reply_edited", case_id=case.id, reply_id=reply.id)
+
+
+def check_sendable(case: Case, language: str, text: str) -> None:
+    """Refuse a reply the requester must not receive: unfilled [[places]], or a deadline not the case's."""
+    if "[[" in text:
+        raise CaseInvalid("the reply still has [[placeholders]] to complete", "placeholders")
+    if stale := stale_deadline_sentence(text, language, case.deadline):
+        raise CaseInvalid(
+            f"the reply promises a date other than the case's deadline {case.deadline}: {stale}",
+            "stale_deadline",
+            deadline=case.deadline,
+            sentence=stale,
+        )
+
+
+def approve_reply(session: Session, case: Case, body: str | None, actor: str) -> OutboxItem:
+    """Approve the reply (``body``, else the agent's edit, else the suggestion) and queue it for the
+    mailbox. Approving confirms the case's rights: they become gold (issue #16)."""
+    reply, _ = suggested_reply(session, case)
+    _refuse_if_approved(reply)
+    text_to_send = body or reply.body_final or reply.body_suggested
+    check_sendable(case, reply.language, text_to_send)
+    account = case.mailboxes[0] if case.mailboxes else ""
+    item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
+    if case.status == CaseStatus.OPEN:  # waiting for ID stays so: this reply asked for it (issue #15)
+        case.status = CaseStatus.ANSWERED
+    repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
+    repo.set_gold(session, case, case.rights, actor, "approve")
+    return item
+
+
+REGISTER_COLUMNS = [
+    "case_id",
+    "received_on",
+    "deadline",
+    "extended",
+    "rights",
+    "language",
+    "status",
+    "requester_name",
+    "id_number_valid",
+    "mailboxes",
+    "closed_at",
+]
+
+
+def register_rows(session: Session) -> list[list[str]]:
+    """The register of requests (GDPR Art. 5(2)), one row of plain strings per case, in REGISTER_COLUMNS order."""
+    return [
+        [
+            str(case.id),
+            case.received_on.isoformat(),
+            case.deadline.isoformat(),
+            str(case.extended),
+            " ".join(case.rights),
+            case.language,
+            case.status,
+            case.requester_name or "",
+            "" if case.id_number_valid is None else str(case.id_number_valid),
+            " ".join(case.mailboxes),
+            case.closed_at.isoformat() if case.closed_at else "",
+        ]
+        for case in session.scalars(select(Case).order_by(Case.id))
+    ]

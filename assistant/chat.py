@@ -131,9 +131,10 @@ class ChatEngine:
         self.synonyms = {code: dict(c.synonyms) for code, c in self.chat.languages.items()}
         self.requires = {i.id: i.requires for i in self.chat.intents}
         self.index = IntentIndex(self.phrasings, method, self.synonyms, self.requires)
-        self.anchors = {code: {fold(w) for w in c.anchors} for code, c in self.chat.languages.items()}
-        all_anchors = set().union(*self.anchors.values()) if self.anchors else set()
-        self.all_anchors = {w for w in all_anchors if len(w) > 1}
+        # an anchor in the question's own words: "sol·licitud" is read as "sol licitud", as questions are
+        anchors = {" ".join(WORD.findall(fold(w))) for c in self.chat.languages.values() for w in c.anchors}
+        self.all_anchors = {a for a in anchors if len(a) > 1 and " " not in a}
+        self.anchor_phrases = tuple(f" {a} " for a in anchors if " " in a)
         self.smalltalk = {fold(w) for c in self.chat.languages.values() for w in c.smalltalk}
         self.follow_up = {code: tuple(fold(w) for w in c.follow_up) for code, c in self.chat.languages.items()}
         self.joiners = {code: tuple(f" {fold(w)} " for w in c.joiners) for code, c in self.chat.languages.items()}
@@ -198,7 +199,8 @@ class ChatEngine:
     def _confident(self, best: Ranked, words: list[str]) -> bool:
         if best.score < MIN_INTENT_SCORE:
             return False
-        anchored = any(w in self.all_anchors for w in words)
+        joined = f" {' '.join(words)} "
+        anchored = any(w in self.all_anchors for w in words) or any(a in joined for a in self.anchor_phrases)
         # an out-of-scope reading needs no privacy word: it declines anyway, saying what the chat is for
         return anchored or self.intents[best.intent].offtopic or best.score >= ANCHORLESS_SCORE
 

@@ -141,6 +141,31 @@ class SuggestedReply:
         }
 
 
+CONTACT_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def with_contacts(text: str, kb: KnowledgeBase | None = None) -> str:
+    """``text`` with the office's contact points filled in: templates write ``{dpo_email}``, never the
+    address, which is stated once as a fact of the policy (contacts.yaml). Other fields stay.
+
+    >>> with_contacts("Write to {rights_email} by {deadline}.")
+    'Write to derechosrgpdgrupocaser@caser.es by {deadline}.'
+    """
+    contacts = (kb or load_knowledge()).contacts
+    return CONTACT_FIELD.sub(lambda m: contacts.get(m[1], m[0]), text)
+
+
+def _greeting(templates: ReplyTemplates, context: ReplyContext) -> Section:
+    """The greeting: by name when the requester's is known, else the language's anonymous one."""
+    if context.requester_name:
+        return Section("greeting", templates.greeting_named.format(name=context.requester_name))
+    return Section("greeting", templates.greeting_anonymous)
+
+
+def _block_section(key: str, block: Block, kb: KnowledgeBase) -> Section:
+    return Section(key, with_contacts(block.text, kb), block.cites)
+
+
 def format_date(day: date, lang: str, kb: KnowledgeBase | None = None) -> str:
     """``day`` as a letter in ``lang`` writes it (templates/<lang>.yaml; Spanish without one)."""
     kb = kb or load_knowledge()
@@ -179,13 +204,7 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
         route = templates.routing["claim" if context.claim_number else "default"]
         return SuggestedReply(lang, False, "", (), [], due, [], False, notes, route, kb.version)
 
-    sections: list[Section] = []
-    greeting = (
-        templates.greeting_named.format(name=context.requester_name)
-        if context.requester_name
-        else templates.greeting_anonymous
-    )
-    sections.append(Section("greeting", greeting))
+    sections: list[Section] = [_greeting(templates, context)]
     names = [kb.label(r).name.get(lang, r) for r in rights]
     sections.append(
         Section(
@@ -199,21 +218,20 @@ def compose_reply(context: ReplyContext, kb: KnowledgeBase | None = None) -> Sug
         if right == "information":
             sections.append(_information_section(context, lang))
             continue
-        block: Block = templates.blocks[right]
-        sections.append(Section(f"label:{right}", block.text, block.cites))
+        sections.append(_block_section(f"label:{right}", templates.blocks[right], kb))
     asks_identity = any(by_id[r].needs_identity for r in rights) and context.identity_in_doubt
     if asks_identity:
-        sections.append(Section("identity", templates.identity.text, templates.identity.cites))
+        sections.append(_block_section("identity", templates.identity, kb))
     timing = templates.extension if context.extended else templates.deadline
     sections.append(
         Section(
             "extension" if context.extended else "deadline",
-            timing.text.format(deadline=templates.format_date(due)),
+            with_contacts(timing.text, kb).format(deadline=templates.format_date(due)),
             timing.cites,
         )
     )
-    sections.append(Section("free", templates.free.text, templates.free.cites))
-    sections.append(Section("closing", templates.closing.text, templates.closing.cites))
+    sections.append(_block_section("free", templates.free, kb))
+    sections.append(_block_section("closing", templates.closing, kb))
 
     text = "\n\n".join(s.text for s in sections)
     keys = list(dict.fromkeys(PLACEHOLDER.findall(text)))
@@ -249,17 +267,14 @@ def extension_letter(context: ReplyContext, kb: KnowledgeBase | None = None) -> 
     lang = context.language if context.language in kb.templates else "es"
     templates = kb.templates[lang]
     due = compute_deadline(context.received, extended=True)
-    greeting = (
-        templates.greeting_named.format(name=context.requester_name)
-        if context.requester_name
-        else templates.greeting_anonymous
-    )
     sections = (
-        Section("greeting", greeting),
+        _greeting(templates, context),
         Section(
-            "extension", templates.extension.text.format(deadline=templates.format_date(due)), templates.extension.cites
+            "extension",
+            with_contacts(templates.extension.text, kb).format(deadline=templates.format_date(due)),
+            templates.extension.cites,
         ),
-        Section("closing", templates.closing.text, templates.closing.cites),
+        _block_section("closing", templates.closing, kb),
     )
     text = "\n\n".join(s.text for s in sections)
     keys = list(dict.fromkeys(PLACEHOLDER.findall(text)))
@@ -308,7 +323,7 @@ def deadline_sentence(language: str, due: date, *, extended: bool, reason: str =
     kb = load_knowledge()
     lang = language if language in kb.templates else "es"
     timing = kb.templates[lang].extension if extended else kb.templates[lang].deadline
-    text = timing.text.format(deadline=format_date(due, lang))
+    text = with_contacts(timing.text, kb).format(deadline=format_date(due, lang))
     reason = " ".join(reason.split()).rstrip(". ")
     return text.replace("[[extension_reason]]", reason) if reason else text
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import yaml
 
-from .chatdata import ChatData, ChatDataError, load_chat
+from .chatdata import ChatData, ChatDataError, load_chat, parse_yaml
 from .text import fold
 
 DATA_DIR = Path(__file__).parent / "data"
+REAL_WORDS = "real_words.txt"
 SOURCE_LANGUAGE = "fr"  # the policy given to us; every other rendering is ours
 LANGUAGES = ("fr", "es", "en")  # renderings kept inline in policy/*.yaml; later ones live in lang/<code>/policy.yaml
 CAPABILITIES = ("classify", "reply", "chat", "ui")
@@ -150,12 +151,15 @@ class Lexicon:
     hedges: tuple[str, ...]
     right_words: frozenset[str]
     request_noun_markers: frozenset[str]
+    request_nouns: frozenset[str]
     earlier_request_verbs: frozenset[str]
     request_verbs: tuple[str, ...]
     gdpr_citations: tuple[str, ...]
     labels: Mapping[str, LabelLexicon]
     acts: tuple[SentenceAct, ...] = ()
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # `@name` in a slot: any of these words
+    # ordinary words typo repair leaves alone (data/real_words.txt, written by scripts/real_words.py)
+    real_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,7 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path.name}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -348,7 +352,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
-    return sorted(p for p in data_dir.rglob("*.yaml"))
+    return sorted([*data_dir.rglob("*.yaml"), *data_dir.glob(REAL_WORDS)])
 
 
 def load_from(data_dir: Path) -> KnowledgeBase:
@@ -380,7 +384,9 @@ def load_from(data_dir: Path) -> KnowledgeBase:
         labels=labels,
         version=digest.hexdigest()[:12],
         policy_version="caser-privacy-fr-v02-2023-11-06",
-        lexicon=_lexicon(_read_yaml(data_dir / "lexicon.yaml"), {label.id for label in labels}),
+        lexicon=_lexicon(
+            _read_yaml(data_dir / "lexicon.yaml"), {label.id for label in labels}, _word_list(data_dir / REAL_WORDS)
+        ),
         templates=MappingProxyType(
             {p.stem: _templates(_read_yaml(p), p.name) for p in sorted((data_dir / "templates").glob("*.yaml"))}
         ),
@@ -510,7 +516,15 @@ def _specialises(label: str, entry: dict[str, Any], label_ids: set[str]) -> tupl
     return spec["label"], tuple(_words(spec, "words"))
 
 
-def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
+def _word_list(path: Path) -> frozenset[str]:
+    """One word per line, '#' comments; a missing file is an empty list (repair then touches every word)."""
+    if not path.exists():
+        return frozenset()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(fold(line) for line in lines if line and not line.startswith("#"))
+
+
+def _lexicon(raw: dict[str, Any], label_ids: set[str], real_words: frozenset[str] = frozenset()) -> Lexicon:
     unknown = set(raw.get("labels", {})) - label_ids
     if unknown:
         raise KnowledgeError(f"lexicon.yaml: labels not in the taxonomy: {sorted(unknown)}")
@@ -537,12 +551,14 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str]) -> Lexicon:
         hedges=tuple(_words(raw, "hedges")),
         right_words=frozenset(_words(raw, "right_words")),
         request_noun_markers=frozenset(fold(w) for w in _words(raw, "request_noun_markers")),
+        request_nouns=frozenset(fold(w) for w in raw.get("request_nouns") or []),
         earlier_request_verbs=frozenset(fold(w) for w in _words(raw, "earlier_request_verbs")),
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),
         labels=MappingProxyType(per_label),
         acts=tuple(_act(name, spec, label_ids) for name, spec in raw.get("acts", {}).items()),
         classes=MappingProxyType(classes),
+        real_words=real_words,
     )
 
 

@@ -100,9 +100,18 @@ class ChatData:
         raise KeyError(intent_id)
 
 
+# libyaml's parser when PyYAML was built with it: the same data, about ten times faster to load
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """yaml.safe_load, with the C parser when there is one (knowledge/ loads 20-odd files at start)."""
+    return yaml.load(text, Loader=LOADER)  # a safe loader: CSafeLoader or SafeLoader
+
+
 def _yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ChatDataError(f"{path.name}: {exc}") from None
     if not isinstance(data, dict):

@@ -143,6 +143,7 @@ def test_french_retention_is_not_complaint_handling():
         ("Qui és el delegat de protecció de dades de Caser?", "dpo.contact", "dpogrupocaser@caser.es"),
         ("Compartiu les meves dades amb altres empreses?", "recipients.general", "reasseguradores"),
         ("Com puc esborrar les meves dades personals?", "rights.exercise", "derechosrgpdgrupocaser@caser.es"),
+        ("I això com s'ha de sol·licitar?", "rights.exercise", "derechosrgpdgrupocaser@caser.es"),
     ],
 )
 def test_catalan_questions_get_catalan_answers(question, clause, fact):
@@ -163,6 +164,7 @@ def test_catalan_questions_get_catalan_answers(question, clause, fact):
         ("¿Me puedo quejar a la Agencia de Protección de Datos?", "rights.complaint_aepd", "AEPD"),
         ("¿Guardan información sobre mi salud?", "processing.insurance_data_categories", "salud"),
         ("¿Cómo han conseguido mi número de móvil?", "processing.insurance_data_categories", "terceros"),
+        ("¿Mi prima la fija una inteligencia artificial?", "processing.insurance_contract", "automatizadas"),
     ],
 )
 def test_spanish_answerable_questions_are_answered(question, clause, fact):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import assistant
-from assistant.nlp.analyze import analyze
+from assistant.nlp.analyze import analyze, get_analyzer
 from assistant.nlp.clean import clean
 
 CLEAR_CASES = [
@@ -263,6 +263,32 @@ def test_typos_and_missing_accents():
     assert "access" in analyze("", "quiero una copia de mis datos personales que teneis").labels
 
 
+@pytest.mark.parametrize("word", ["writing", "madame", "police", "stile", "estimados", "contratar", "precio"])
+def test_typo_repair_leaves_ordinary_words_alone(word):
+    """An ordinary word one edit from a lexicon word is no typo: repairing it invents evidence."""
+    matcher = get_analyzer().matcher
+    assert next(t.word for t in matcher.tokens(f"{word} today")) == word
+
+
+def test_every_listed_real_word_is_kept():
+    matcher = get_analyzer().matcher
+    assert len(matcher.real_words) > 1000
+    assert all(matcher._repair(w) == w for w in sorted(matcher.real_words)[::50])
+
+
+def test_typo_repair_still_repairs_typos():
+    matcher = get_analyzer().matcher
+    assert [t.word for t in matcher.tokens("delte recieve")] == ["delete", "receive"]
+
+
+def test_a_letter_that_says_i_am_writing_is_not_a_reminder():
+    letter = (
+        "Dear Sir or Madam, it has been a month since my claim, so I am writing to ask for a copy of "
+        "all the personal data you hold about me under Article 15 GDPR."
+    )
+    assert analyze("Access request", letter).labels == ["access"]
+
+
 def test_deterministic_and_versioned():
     a = analyze("Baja", "Dejen de enviarme publicidad.").to_dict()
     b = analyze("Baja", "Dejen de enviarme publicidad.").to_dict()
@@ -428,3 +454,360 @@ def test_mixed_catalan_and_spanish_mail_is_read():
     result = analyze("", body)
     assert result.language in ("ca", "es") and not result.needs_human
     assert {"erasure", "objection_marketing"} <= set(result.labels)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Tom, about your question: your mum can ask the insurer to erase her details, she has to write to them.",
+        "Hola Marta: si quieres que te borren los datos, tienes que escribirles pidiendo la supresión y el DNI.",
+        "Coucou, pour ta grand-mère : il faut qu'elle écrive à l'assureur et demande l'effacement de ses données.",
+        "Recordad: los clientes pueden ejercer en cualquier momento sus derechos de acceso, supresión y portabilidad.",
+    ],
+)
+def test_advice_to_others_asks_nothing(text):
+    """Rights someone else may exercise (a relative, 'customers') are mentioned, not requested."""
+    labels = analyze("", text).labels
+    assert not set(labels) - {"other", "information"}, labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send me a copy of all my personal data. I know I can complain to the supervisory authority.",
+        "Les ruego que me envíen una copia de mis datos. Sé que puedo reclamar ante la AEPD.",
+        "Merci de m'envoyer une copie de mes données. Je sais que je peux saisir la CNIL.",
+    ],
+)
+def test_a_complaint_one_could_make_is_no_complaint(text):
+    assert analyze("", text).labels == ["access"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm writing a thesis on how insurers handle erasure requests and portability requests. Could we talk?",
+        "Preparo un reportaje sobre el ejercicio de los derechos de supresión y portabilidad en las aseguradoras.",
+        "Je prépare un article sur les demandes d'effacement et de portabilité reçues par les assureurs.",
+    ],
+)
+def test_requests_spoken_of_are_not_requests(text):
+    labels = analyze("", text).labels
+    assert not set(labels) - {"other", "information"}, labels
+
+
+@pytest.mark.parametrize(("subject", "body"), [("vacio", ""), ("", "hola"), ("Consulta", "gracias"), ("test", "")])
+def test_a_word_or_two_is_not_read_by_the_categoriser(subject, body):
+    """A bag-of-words model on one or two words answers with its priors; only the lexicon may decide."""
+    assert analyze(subject, body).labels == ["other"]
+
+
+def _lexicon_asks(body: str) -> set[str]:
+    """What the lexicon alone reads as asked for in so many words: a negative case must not be one,
+    whatever the categoriser of the day thinks."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
+# Asking to stop contact, in the words people use: negator + contact verb + "any more", taken off a list,
+# advertising that keeps coming (issue 11).
+STOP_CONTACT = [
+    ("es", "No me llaméis más a este número, gracias."),
+    ("fr", "Ne m'appelez plus sur mon portable, merci."),
+    ("en", "Please don't ring me any more about car insurance."),
+    ("ca", "No em truqueu més, si us plau."),
+    ("pt", "Não me liguem mais, obrigado."),
+    ("nl", "Bel mij alstublieft niet meer."),
+    ("de", "Rufen Sie mich bitte nicht mehr an."),
+    ("fr", "Je ne veux plus être démarché par téléphone."),
+    ("en", "I do not want to be contacted any longer by your sales team."),
+    ("nl", "Ik wil niet meer gebeld worden door uw verkopers."),
+    ("es", "Quitadme de vuestra lista de correo ya."),
+    ("fr", "Retirez-moi de votre liste de diffusion."),
+    ("en", "Take me off your mailing list, please."),
+    ("ca", "Traieu-me de la llista de correus."),
+    ("pt", "Retirem o meu endereço da vossa newsletter."),
+    ("nl", "Haal mij van jullie verzendlijst."),
+    ("es", "Sigo recibiendo vuestras ofertas por SMS cada semana."),
+    ("fr", "Je continue à recevoir vos publicités."),
+    ("en", "I keep getting your insurance offers by text every evening."),
+    ("it", "Niente più offerte via SMS, grazie."),
+    ("es", "No quiero recibir nada más de vuestra compañía."),
+    ("fr", "Je préfère ne plus recevoir vos offres commerciales."),
+    ("en", "No marketing by post or phone, please."),
+    ("en", "Do not use my contact details for marketing of any kind."),
+    ("es", "No usen mis datos para publicidad."),
+    ("fr", "N'utilisez pas mon adresse pour de la publicité."),
+    ("pt", "Não mandem mais nada para este número."),
+    ("nl", "Stop met bellen naar dit nummer."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), STOP_CONTACT)
+def test_asking_to_stop_contact_is_objection_marketing(lang: str, body: str):
+    assert "objection_marketing" in analyze("", body).labels, lang
+
+
+# The same words about someone else, or about a policy, ask nothing.
+NOT_STOP_CONTACT = [
+    "Si no vols que et truquin més, escriu-los demanant la baixa.",
+    "I no longer use the e-mail address on my policy; please write to the new one.",
+    "Mi hermana sigue recibiendo cartas a nombre de su marido fallecido.",
+    "Continuo rebent cartes a nom meu a l'adreça antiga: corregiu-la.",
+    "Please don't use my details for anything else until the claim dispute is settled.",
+    "Je ne veux pas que vous utilisiez mes infos pour faire des statistiques ou des profils marketing sur moi.",
+    "I called and was not given any more information about my claim.",
+]
+
+
+@pytest.mark.parametrize("body", NOT_STOP_CONTACT)
+def test_contact_words_that_ask_nothing_of_marketing(body: str):
+    assert "objection_marketing" not in _lexicon_asks(body)
+
+
+# Grievances with no recalled request: harassment, "again", an answer that is no answer, an extension
+# refused, a breach of confidentiality, a report to the authority (issue 11).
+GRIEVANCES_UNRECALLED = [
+    ("es", "Publicidad", "Cinco llamadas comerciales esta semana. Esto es acoso."),
+    ("fr", "Démarchage", "Encore un appel commercial ce soir, c'est du harcèlement."),
+    ("en", "Sales calls", "A fourth sales call today about my data being on your list: this is harassment."),
+    ("es", "Re: Acceso a mis datos", "Esto no es una respuesta: pedí copia de mis datos y me enviáis un enlace."),
+    ("fr", "Re: Accès", "Ce n'est pas une réponse : je demandais la copie de mes données."),
+    ("en", "Re: Access request", "That is not an answer. I asked for a copy of my data, not your privacy policy."),
+    ("es", "Solicitud de acceso", "No acepto la prórroga de dos meses para contestar mi solicitud de acceso."),
+    ("fr", "Demande d'accès", "Vous prolongez le délai de ma demande d'accès sans aucune raison."),
+    ("en", "Access request", "You extended the deadline for my access request without any reason."),
+    ("es", "Datos", "Ha habido una violación de la confidencialidad de mis datos de salud."),
+    ("fr", "Données", "Il s'agit d'une violation de la confidentialité de mes données."),
+    ("en", "Data", "This is a breach of privacy involving my medical data."),
+    ("en", "Marketing", "About your marketing mail: I have filed a report with the ICO."),
+    ("fr", "Prospection", "J'ai signalé vos appels de prospection à la CNIL."),
+    ("es", "Oposición", "Vuelvo a pedir que no traten mis datos para elaborar perfiles."),
+    ("fr", "Opposition", "Je réitère mon opposition au traitement de mes données."),
+    ("en", "Objection", "I repeat my objection to the processing of my data."),
+    ("es", "Limitación de mis datos", "La limitación que pedí no se ha respetado: siguen usando el dato discutido."),
+    ("fr", "Opposition", "Mon opposition au traitement de mes données n'a pas été respectée."),
+    ("en", "Objection", "My objection to the processing of my data was never actioned."),
+    ("es", "Mis datos", "Me confirmaron que habían borrado mis datos y hoy me llega otra carta. Bórrenlos de una vez."),
+    ("fr", "Mes données", "Vous m'aviez confirmé l'effacement de mes données : effacez-les pour de bon."),
+    ("en", "My data", "You said my data was deleted, yet here is another letter. Delete it for good this time."),
+    ("es", "Mis datos", "Dos correos pidiendo que borréis mis datos, cero respuestas."),
+    ("fr", "Mes données", "Deux mails pour supprimer mes données, 0 réponse."),
+    ("en", "My data", "Three emails about my data, zero replies."),
+    ("es", "Mi solicitud de acceso", "Vuestra respuesta no ayuda nada: quiero la copia de mis datos."),
+    ("fr", "Ma demande d'accès", "Votre réponse ne m'aide pas : je veux la copie de mes données."),
+    ("en", "My access request", "Your answer does not help: I asked for a copy of my data."),
+    ("fr", "Ma demande d'accès", "Je commence à perdre patience avec ma demande d'accès."),
+    ("en", "My access request", "I am losing patience with my access request."),
+    ("en", "Re: Why do you keep emailing me?", "Again today. I am reporting you under the anti-spam law (CASL)."),
+]
+
+
+# Words that look like a grievance and are not one (issue 11: complaint over-reads).
+NOT_GRIEVANCES = [
+    ("es", "Les remito el presente escrito para ejercer mi derecho de acceso a mis datos."),
+    ("es", "Me han enviado un recordatorio de renovación de una póliza que nunca contraté: ¿de dónde salen mis datos?"),
+    ("en", "Newsletter: a reminder that consent to marketing can be withdrawn at any time."),
+    ("en", "how did my email end up on your mailing list? never heard of you before"),
+    ("fr", "Depuis, je reçois des relances par courriel : d'où viennent mes données ?"),
+    ("it", "Vorrei sapere quali dati avete sul mio stile di guida."),
+    ("en", "I worry your practices may have breached your obligation to keep my data safe; please send me a copy."),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), NOT_GRIEVANCES)
+def test_words_that_only_look_like_a_grievance(lang: str, body: str):
+    assert "complaint" not in _lexicon_asks(body), lang
+
+
+@pytest.mark.parametrize(("lang", "subject", "body"), GRIEVANCES_UNRECALLED)
+def test_a_grievance_without_a_recalled_request_is_a_complaint(lang: str, subject: str, body: str):
+    assert "complaint" in analyze(subject, body).labels, lang
+
+
+# Objection to analysis and withdrawal of an "accord", in plain words (issue 11).
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("No quiero que mis datos aparezcan en ningún estudio ni análisis de clientes.", "objection"),
+        ("Je ne veux pas que mes données servent à vos études de clientèle.", "objection"),
+        ("I do not want my data used in any study or analysis of your customers.", "objection"),
+        ("No vull que les meves dades surtin en cap estudi.", "objection"),
+        ("J'avais accepté au début, mais je retire mon accord.", "consent_withdrawal"),
+        ("Je reviens sur l'autorisation donnée à la souscription et je la retire.", "consent_withdrawal"),
+        ("I gave you permission when I signed up; I withdraw that permission now.", "consent_withdrawal"),
+        ("Retiro el permiso que os di para usar mis datos.", "consent_withdrawal"),
+    ],
+)
+def test_objection_to_analysis_and_withdrawn_agreement(body: str, label: str):
+    assert label in analyze("", body).labels
+
+
+def test_a_dispute_that_opposes_me_to_you_is_not_an_objection():
+    assert "objection" not in _lexicon_asks("Un litige m'oppose à votre compagnie au sujet du sinistre.")
+
+
+def _asked(body: str, subject: str = "") -> set[str]:
+    """What the lexicon alone reads as asked for in so many words (no categoriser)."""
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare(subject, body)
+    return analyzer.asked(subject_matches + body_matches)
+
+
+# Issue 11: rights asked for in everyday words, one row per phrasing class and language.
+EVERYDAY = [
+    # where my data came from
+    ("es", "Exijo saber de dónde han sacado mi número de teléfono.", "access"),
+    ("fr", "Dites-moi d'où vous tenez mon adresse.", "access"),
+    ("en", "I'd like to know where you got my number, I never gave it to you.", "access"),
+    ("en", "Please explain how my address came into your possession.", "access"),
+    ("pt", "Quem passou o meu número a vocês?", "access"),
+    ("nl", "Ik wil weten hoe u aan mijn telefoonnummer komt.", "access"),
+    ("it", "Ricevo le vostre mail a un indirizzo che non vi ho mai dato. Come ci siete arrivati?", "access"),
+    # everything you hold about me, to see
+    ("es", "Quiero ver todo lo que tenéis guardado sobre mí.", "access"),
+    ("fr", "Je veux voir ce que vous avez sur moi.", "access"),
+    ("en", "I want to see whatever you hold about me.", "access"),
+    # a recording asked for
+    ("es", "¿Me podéis enviar la grabación de la llamada del martes?", "access"),
+    ("fr", "Pouvez-vous m'envoyer l'enregistrement de mon appel de lundi ?", "access"),
+    ("en", "Please send me the recording of my call last week.", "access"),
+    ("es", "Les reitero la petición de las grabaciones de mis llamadas.", "access"),
+    ("fr", "Je renouvelle ma demande : les enregistrements de mes appels.", "access"),
+    ("en", "I reiterate my request for the call recordings.", "access"),
+    ("es", "En su respuesta faltan las grabaciones de las llamadas.", "access"),
+    ("fr", "Les enregistrements de mes appels manquent toujours.", "access"),
+    ("en", "The call recordings are still missing from your reply.", "access"),
+    ("es", "Quiero consultar el expediente completo de mi siniestro.", "access"),
+    ("fr", "Je voudrais consulter le dossier complet de mon sinistre.", "access"),
+    ("en", "I'd like to see the complete file for my claim.", "access"),
+    ("en", "Please provide all data linked to my policy held in your systems.", "access"),
+    # erasure: a plural pronoun for the data, out of your files, being removed, all you hold on me
+    ("es", "Decidme qué datos tenéis de mí y después los borréis.", "erasure"),
+    ("fr", "Dites-moi d'où viennent ces données, puis de les effacer.", "erasure"),
+    ("es", "Borradme de vuestra base de datos.", "erasure"),
+    ("fr", "Effacez-moi de vos fichiers, s'il vous plaît.", "erasure"),
+    ("en", "Please delete me from your systems.", "erasure"),
+    ("ca", "Treieu-me de la base de dades, tot.", "erasure"),
+    ("nl", "Haal mijn nummer uit jullie bestand.", "erasure"),
+    ("en", "I want to be removed from your database.", "erasure"),
+    ("it", "Voglio essere tolto dal vostro database.", "erasure"),
+    ("es", "Quiero ser eliminado de su base de datos.", "erasure"),
+    ("fr", "Je voudrais qu'on efface tout ce que vous avez sur moi.", "erasure"),
+    ("en", "Erase whatever you hold about me.", "erasure"),
+    ("pt", "Nunca fui vosso cliente. Apaguem-no, por favor.", "erasure"),
+    # portability: my data exported, in a spreadsheet format, in a file another company can load
+    ("es", "Me voy a otra compañía: ¿me podéis pasar mis datos en un excel?", "portability"),
+    ("fr", "Je change d'assureur, pouvez-vous exporter mes données ?", "portability"),
+    ("en", "Is there a way to export all my data? I'm switching insurer.", "portability"),
+    ("es", "Enviadme el historial en un archivo que pueda cargar la nueva aseguradora.", "portability"),
+    ("fr", "Envoyez-moi l'historique dans un fichier que mon nouvel assureur peut importer.", "portability"),
+    ("en", "Send me my claims history in a file that my new insurer can upload.", "portability"),
+    # automated decision: a person, not a machine
+    ("es", "El simulador me ha rechazado. Quiero que lo mire una persona real, no un algoritmo.", "automated_decision"),
+    ("fr", "Refusé en deux secondes ! Je veux qu'une vraie personne regarde mon dossier.", "automated_decision"),
+    ("en", "Got an instant decline on the online quote. I want an actual person to look at it.", "automated_decision"),
+    ("it", "Mi avete rifiutato il preventivo: chi l'ha deciso, un computer?", "automated_decision"),
+    ("es", "El sistema me denegó el seguro; exijo que revisen mi caso personalmente.", "automated_decision"),
+    ("fr", "Le système a refusé mon adhésion ; je demande l'intervention d'une personne.", "automated_decision"),
+    ("en", "The algorithm rejected my application. Please review it personally.", "automated_decision"),
+    ("es", "¿Se ha tomado una decisión automatizada sobre mí? Pido que la revise un empleado.", "automated_decision"),
+    ("fr", "Je refuse de faire l'objet d'une décision fondée sur un traitement automatisé.", "automated_decision"),
+    ("en", "I do not accept being subject to a decision based solely on automated processing.", "automated_decision"),
+    ("es", "Necesito mi historial en un formato que pueda entregar a la nueva aseguradora.", "portability"),
+    ("fr", "Je voudrais mon historique dans un format que je peux importer ailleurs.", "portability"),
+    ("en", "I would like my claims history and policy data exported in a format I can reuse.", "portability"),
+    ("de", "Bitte meine Daten direkt an die neue Gesellschaft übertragen.", "portability"),
+    # rectification: asking to fix it
+    ("es", "En la póliza pone José y soy Josep, ¿lo podéis arreglar?", "rectification"),
+    ("fr", "Mon prénom est Josep et non José, vous pouvez le corriger ?", "rectification"),
+    ("en", "My surname is spelled Smyth, not Smith. Can you fix it?", "rectification"),
+    ("en", "Two things are wrong. Please correct the DOB and the postcode.", "rectification"),
+    ("es", "En las cartas aparece mal mi nombre. ¿Pueden corregirlo?", "rectification"),
+    ("fr", "Suite à mon mariage, mon nom a changé ; merci de rectifier mon dossier.", "rectification"),
+    ("en", "My surname changed when I married, please amend my file.", "rectification"),
+    ("es", "El correo que tenéis ya no lo uso; escribidme a otra dirección.", "rectification"),
+    ("de", "Bitte meine Daten sofort löschen.", "erasure"),
+    # restriction: not used until a dispute is settled (the French 'tant que' was once split into two slots)
+    ("es", "No uséis mis datos hasta que se resuelva la reclamación.", "restriction"),
+    ("fr", "N'utilisez pas mes données tant que le litige n'est pas réglé.", "restriction"),
+    ("it", "Per ora non usate i miei dati finché non si chiarisce il sinistro.", "restriction"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), EVERYDAY)
+def test_rights_asked_in_everyday_words(lang: str, body: str, label: str):
+    assert label in _asked(body), lang
+
+
+NOT_ASKED = [
+    ("es", "¿Dónde puedo encontrar mi número de póliza?", "access"),
+    ("fr", "Où puis-je trouver mon numéro de contrat ?", "access"),
+    ("en", "Where can I find my policy number?", "access"),
+    ("es", "Cuando llamo, ¿se graban las llamadas? ¿Para qué usan las grabaciones?", "access"),
+    ("nl", "Ik wil niks meer van jullie horen.", "access"),
+    ("es", "Les pido que conserven las grabaciones de mis llamadas hasta que termine el juicio.", "access"),
+    ("fr", "Objet : enregistrement des appels. Combien de temps gardez-vous les enregistrements ?", "access"),
+    ("fr", "Si vous n'êtes pas le destinataire de ce message, merci de le détruire.", "erasure"),
+    ("es", "Necesito quitar a mi hijo del sistema, ya no conduce.", "erasure"),
+    ("en", "How do I remove a second driver from the system?", "erasure"),
+    ("es", "Llamo para hablar con una persona, el contestador no me entiende.", "automated_decision"),
+    ("en", "Not a structured, machine-readable file, but a PDF.", "automated_decision"),
+    ("en", "The captcha keeps asking me to prove that I am not a robot.", "automated_decision"),
+    ("en", "Hoping this message reaches actual humans this time.", "automated_decision"),
+    ("en", "You have the right not to be subject to a decision based on automated processing.", "automated_decision"),
+    ("en", "I'm not sure where you got my permission to store this.", "access"),
+    ("es", "Comuniquen esta solicitud a quienes hayan cedido o comunicado mis datos.", "access"),
+    ("en", "I can't log in, it says my password is wrong.", "rectification"),
+    ("es", "Cambié de cuenta y el banco me ha devuelto el recibo.", "rectification"),
+    ("es", "¿Dónde está publicada su política de privacidad actualizada?", "rectification"),
+    ("de", "Teilen Sie mir mit, wann der Gutachter kommt.", "access"),
+    ("es", "Pido que una persona revise la solicitud y pueda modificar la decisión.", "rectification"),
+    ("es", "Es la tercera vez que pido que dejen de enviarme publicidad y que borren mis datos.", "access"),
+    ("fr", "J'envoie le fichier que vous m'avez demandé, en pièce jointe.", "portability"),
+    ("es", "Mi padre no sabe usar el correo, ¿puede escribir por carta?", "restriction"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "label"), NOT_ASKED)
+def test_everyday_words_that_ask_nothing_of_that_right(lang: str, body: str, label: str):
+    assert label not in _asked(body), lang
+
+
+# Questions about the processing in everyday words: information, not a right.
+PROCESSING_QUESTIONS = [
+    ("es", "¿Mis datos de salud salen de la Unión Europea? ¿En qué países están?"),
+    ("fr", "Est-ce que mon employeur a accès au détail de mes remboursements de mutuelle ?"),
+    ("en", "When I send medical reports about my health data, who gets to see them?"),
+    ("de", "Wie lange werden meine Bewerbungsunterlagen bei Ihnen noch aufbewahrt?"),
+    ("es", "Solo quería saber si los datos de salud los trata vuestro personal o una empresa externa."),
+    ("fr", "Mes données de santé sont-elles traitées par un sous-traitant ?"),
+    ("en", "Do you use an external company to process my health data?"),
+    ("es", "¿Graban las llamadas al servicio de atención al cliente? ¿Para qué las usan?"),
+    ("fr", "Enregistrez-vous les appels au service client ? Dans quel but ?"),
+    ("en", "Do you record calls to customer service, and what for?"),
+    ("en", "Is the health data I gave for my policy seen by anyone outside the insurer?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), PROCESSING_QUESTIONS)
+def test_everyday_questions_about_processing_are_information(lang: str, body: str):
+    analyzer = get_analyzer()
+    _, _, subject_matches, body_matches = analyzer.prepare("", body)
+    evidence = {m.label for m in subject_matches + body_matches}
+    assert "information" in evidence, lang
+    assert not _asked(body) - {"information"}, lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could you please send me a copy of my personal data?",
+        "¿Podría enviarme una copia de mis datos personales?",
+        "Poderia enviar-me uma cópia dos meus dados pessoais?",
+    ],
+)
+def test_a_polite_could_you_is_a_request(text):
+    """'Could you…' / '¿Podría…?' asks politely; it is no reservation (hedges keep 'pourrais', 'potrei': I)."""
+    assert analyze("", text).labels == ["access"]

@@ -40,6 +40,7 @@ def operations(app):
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.slow  # ~80 requests per operation: a minute or more on a loaded machine, so the full tier only
 def test_no_request_makes_a_server_error(fuzz_app):
     """Each documented operation gets FUZZ_EXAMPLES requests that fit the document and as many that
     break it on purpose (negative mode: wrong types, missing fields, bad path ids), as admin."""

@@ -6,14 +6,47 @@ check: every JSON body, every case id, every date, every string field.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from conftest import _new_postgres_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from webapp import make_app, seed
 
 from assistant.mime import MessageParseError, parse_message
+from assistant.store import make_engine, upgrade
 from assistant.web.openapi import SPEC
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: the largest id a case can have
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hostile_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One seeded app per backend for the module: every request here is refused or only reads, so
+    the tests cannot disturb one another. The chat's rate limit is lifted (test_web_api tests it):
+    this module sends it a few dozen refused questions a minute."""
+    if request.param == "sqlite":
+        template, tokens = request.getfixturevalue("seeded_sqlite_template")
+        path = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
+        shutil.copyfile(template, path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = make_engine(_new_postgres_database(request.getfixturevalue("postgres_server")))
+        upgrade(engine)
+        tokens = seed(engine)
+    yield make_app(engine, CHAT_RATE_LIMIT_PER_MINUTE="100000"), tokens
+    engine.dispose()
+
+
+@pytest.fixture
+def client(hostile_app):
+    return hostile_app[0].test_client()
+
+
+@pytest.fixture
+def tokens(hostile_app):
+    return hostile_app[1]
 
 
 def auth(tokens, role="admin"):

@@ -79,6 +79,7 @@ def test_a_certificate_from_an_untrusted_ca_is_refused(tls_dovecot, ca_file, ima
             Mailbox(untrusted).connect()
 
 
+@pytest.mark.slow  # starts its own Dovecot
 def test_a_certificate_for_another_host_is_refused(ca, ca_file, tmp_path):
     issued = ca.issue_cert("imap.elsewhere.example")
     chain, key = tmp_path / "chain.pem", tmp_path / "key.pem"

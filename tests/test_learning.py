@@ -118,6 +118,7 @@ def run(*args, env=None):
     )
 
 
+@pytest.mark.slow  # runs the CLI (spaCy loaded in a subprocess) three times
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_eval_from_store_says_too_few_then_prints_figures(engine):
     url = engine.url.render_as_string(hide_password=False)
@@ -170,6 +171,7 @@ def personal_rows():
     ]
 
 
+@pytest.mark.slow  # trains a model
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_train_with_gold_leaves_no_personal_data_in_the_model(engine, tmp_path, monkeypatch):
     from assistant.nlp.train import train_with_gold
@@ -212,6 +214,7 @@ def broken_copy(tmp_path, name):
     return name
 
 
+@pytest.mark.slow  # trains and compares models
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_promote_refuses_a_worse_model_accepts_a_better_one_and_rolls_back(engine, tmp_path, monkeypatch, capsys):
     from assistant.learning import model_main
@@ -337,6 +340,7 @@ def test_widget_feedback_is_counted_in_stats(seeded, browser, tmp_path):  # noqa
         site.stop()
 
 
+@pytest.mark.slow  # `make run`'s steps, the CLI in subprocesses
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_make_runs_demo_database_has_enough_gold_for_figures(engine):
     """`make run`'s steps: the demo mailboxes imported, then `gold demo`; eval --from-store has figures."""
@@ -353,6 +357,7 @@ def test_make_runs_demo_database_has_enough_gold_for_figures(engine):
     assert "fewer than" not in report and "per month:" in report and "2026-10:" in report
 
 
+@pytest.mark.slow  # runs the CLI three times
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_requesters_gold_can_be_exported_and_erased(seeded):
     import json

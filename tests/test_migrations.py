@@ -60,6 +60,7 @@ def db_upgrade(database_url: str) -> str:
     return result.stdout
 
 
+@pytest.mark.slow  # `db upgrade` CLI in a subprocess
 def test_a_database_of_todays_schema_with_data_migrates_to_head(database_url):
     load_v1(database_url)
     engine = make_engine(database_url)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
-from webapp import make_app, seed
+from webapp import make_app
 
 from assistant.store import Case, Message, MessageStatus, repo, session_factory, transaction
 from mail_ingest.local import import_path
@@ -48,6 +48,7 @@ def import_files(factory, tmp_path: Path, *names: str) -> dict[str, int]:
     return import_path(factory, Pipeline(factory), folder, progress=False)
 
 
+@pytest.mark.slow  # the import CLI in a subprocess (spaCy loaded)
 def test_a_poison_date_does_not_block_the_batch_cli(engine, tmp_path):
     """Item 12: `mail_ingest import` exited 1 with OverflowError; the request beside it got no case."""
     folder = tmp_path / "batch"
@@ -151,9 +152,9 @@ def test_same_message_id_other_content_is_kept_and_flagged(factory, tmp_path):
     assert flagged.subject == "Copia de mis datos"
 
 
-def test_the_agent_sees_the_reused_id_flag(engine, tmp_path):
+def test_the_agent_sees_the_reused_id_flag(seeded, tmp_path):
+    engine, tokens = seeded
     factory = session_factory(engine)
-    tokens = seed(engine)
     import_files(factory, tmp_path, "reused_message_id_first.eml", "reused_message_id_other_content.eml")
     with factory() as session:
         flagged = session.scalars(select(Message).where(Message.id_conflict.is_(True))).one()
@@ -164,10 +165,10 @@ def test_the_agent_sees_the_reused_id_flag(engine, tmp_path):
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_register_csv_neutralises_formulas(engine, tmp_path, start):
+def test_register_csv_neutralises_formulas(seeded, tmp_path, start):
     """Item 15: a From display name beginning '=HYPERLINK(' was exported verbatim."""
+    engine, tokens = seeded
     factory = session_factory(engine)
-    tokens = seed(engine)
     import_files(factory, tmp_path, "formula_display_name.eml")
     with transaction(factory) as session:
         first = session.scalars(select(Case).order_by(Case.id)).first()
@@ -181,9 +182,9 @@ def test_register_csv_neutralises_formulas(engine, tmp_path, start):
     assert "'" + start + "cmd|' /C calc'!A0" in cells
 
 
-def test_console_quarantine_lists_shows_safely_retries_and_dismisses(engine, tmp_path):
+def test_console_quarantine_lists_shows_safely_retries_and_dismisses(seeded, tmp_path):
+    engine, _ = seeded
     factory = session_factory(engine)
-    seed(engine)
     hostile = b"<script>alert(1)</script> quiero borrar mis datos\r\n"
     folder = tmp_path / "q"
     folder.mkdir()

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from assistant.replies import ReplyContext, compose_reply, extension_letter
+from assistant.replies import CONTACT_FIELD, ReplyContext, compose_reply, extension_letter, with_contacts
 from knowledge.base import PLACEHOLDER, Block, load
 from knowledge.text import fold
 
@@ -47,7 +47,7 @@ def unbacked_facts(block: Block, lang: str) -> tuple[list[str], int]:
     """(fact tokens of the block that no cited entry states, how many tokens were checked)."""
     backing = _entry_texts(block.cites, lang)
     missing, checked = [], 0
-    for token in FACT_TOKEN.findall(block.text.replace("{deadline}", "")):
+    for token in FACT_TOKEN.findall(with_contacts(block.text, KB).replace("{deadline}", "")):
         core = token.replace("12.3", "12 3")  # "artículo 12.3" is Art. 12(3)
         if not all(p in backing for p in re.findall(r"[\w@./-]+", fold(core))):
             missing.append(token)
@@ -63,6 +63,22 @@ def test_every_fact_in_every_template_block_is_backed_by_a_cited_entry(lang):
         assert missing == [], f"{lang}:{name}: {missing} not stated by {block.cites}"
         checked += count
     assert checked >= 8  # the e-mails, law numbers, article numbers and periods the templates state
+
+
+@pytest.mark.parametrize("lang", sorted(KB.templates))
+def test_templates_name_the_offices_contacts_never_spell_them(lang):
+    """Contact addresses are stated once, as facts of the policy (contacts.yaml); a template writes
+    ``{rights_email}`` and the reply gets the address from there."""
+    fields = set()
+    for name, block in KB.templates[lang].all_blocks().items():
+        for value in KB.contacts.values():
+            assert value not in block.text, f"{lang}:{name} spells {value!r}: write its contacts.yaml name"
+        fields |= set(CONTACT_FIELD.findall(block.text))
+    assert fields - {"deadline"} <= set(KB.contacts), fields - {"deadline"} - set(KB.contacts)
+    assert {"rights_email", "dpo_email"} <= fields
+    complaint = compose_reply(ReplyContext(labels=("complaint",), language=lang, received=date(2026, 3, 2)), KB)
+    assert KB.contacts["dpo_email"] in complaint.text and KB.contacts["rights_email"] in complaint.text
+    assert "{" not in complaint.text
 
 
 def test_a_planted_fact_is_caught():

@@ -78,6 +78,7 @@ class Analysis:
 
 NOT_A_RIGHT = ("information", "other")
 UNSEEN_BESIDE_ASKED = 0.8  # see Analyzer._bar
+MIN_MODEL_WORDS = 3  # fewer words than this and the categoriser is not asked (Analyzer.combined_scores)
 
 
 class Analyzer:
@@ -109,7 +110,9 @@ class Analyzer:
 
     def combined_scores(self, subject: str, cleaned: CleanText, matches: list[Match]) -> dict[str, float]:
         """Uncalibrated combined scores: what calibration is fitted on."""
-        raw = self.model.raw_scores(_model_text(subject, cleaned))
+        text = _model_text(subject, cleaned)
+        # On a word or two a bag-of-words model returns its priors, not a reading: the lexicon decides.
+        raw = self.model.raw_scores(text) if text.count(" ") + 1 >= MIN_MODEL_WORDS else {}
         by_label: dict[str, list[Match]] = {label: [] for label in self.labels}
         for m in matches:
             if m.label in by_label:

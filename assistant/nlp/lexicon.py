@@ -182,6 +182,7 @@ class LexiconMatcher:
             r"\b(?:art(?:iculo|icle|ikel|igo|icolo|\.)?s?|arts?\.?)\s*(\d{1,2})(?:[.(]\s*\d)?", re.IGNORECASE
         )
         self.citation_re = re.compile(rf"(?:{citations})")
+        self.real_words = lexicon.real_words
         self._repair = lru_cache(maxsize=50_000)(self._repair_uncached)
         # Per-word caches beside _repair's: most words have none of these, and share one empty value.
         self._candidates = lru_cache(maxsize=WORD_CACHE)(self._candidates_uncached)
@@ -196,7 +197,14 @@ class LexiconMatcher:
         return word in self.literals or any(word[:n] in self.prefixes for n in self.prefix_lengths if n <= len(word))
 
     def _repair_uncached(self, word: str) -> str:
-        """The lexicon word or prefix one typo away (Damerau-Levenshtein), else the word itself."""
+        """The lexicon word or prefix one typo away (Damerau-Levenshtein), else the word itself. An
+        ordinary word is no typo: repairing "writing" to "waiting" or "madame" to "mandame" invents evidence."""
+        if word in self.real_words:
+            return word
+        return self.repair_ignoring_real_words(word)
+
+    def repair_ignoring_real_words(self, word: str) -> str:
+        """The repair alone (scripts/real_words.py asks it which common words it would change)."""
         if len(word) < 5 or self.accepts(word):
             return word
         limit = 1 if len(word) < 9 else 2
@@ -301,7 +309,7 @@ class LexiconMatcher:
         sentence = tokens[i].sentence
         for j in self._before(tokens, i, VERB_WINDOW, "sentence"):
             word = tokens[j].word
-            if self.request_verbs.accepts(word):
+            if self.request_verbs.accepts(word) and word not in self.lexicon.request_nouns:
                 before = {t.word for t in tokens[max(0, j - 3) : j] if t.sentence == sentence}
                 if before & self.lexicon.right_words:  # "the right to request ...": a mention
                     continue

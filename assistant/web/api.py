@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select, text
 
+from .. import cases
 from ..cases import (
-    RightsError,
+    REGISTER_COLUMNS,
     TimelineEntry,
+    approve_reply,
     case_deadline_basis,
     case_messages,
     correct_rights,
@@ -20,12 +22,15 @@ from ..cases import (
     latest_classification,
     recompose_reply,
     recomposition,
+    register_rows,
+    save_reply_edit,
+    set_status,
     suggested_reply,
     timeline,
 )
 from ..deadlines import days_left
 from ..mime import MessageParseError, parse_message
-from ..replies import ReplyContext, compose_reply, stale_deadline_sentence
+from ..replies import ReplyContext, compose_reply
 from ..store import (
     AuditEvent,
     Case,
@@ -34,8 +39,6 @@ from ..store import (
     CaseStatus,
     Classification,
     Message,
-    OutboxItem,
-    ReplyStatus,
     repo,
 )
 from .db import get_db
@@ -109,10 +112,8 @@ def _message_input() -> tuple[str, str, bool]:
 
 
 def get_case(case_id: int) -> Case:
-    case = get_db().get(Case, case_id)
-    if case is None:
-        raise ApiError(404, f"no case {case_id}")
-    return case
+    """The case of the URL, or 404 (``CaseNotFound``, answered by ``errors.init_app``)."""
+    return cases.get_case(get_db(), case_id)
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -343,7 +344,7 @@ def update_case(case_id: int):  # type: ignore[no-untyped-def]
         status = data["status"]
         if status not in CaseStatus.ALL:
             raise ApiError(422, f"'status' must be one of {', '.join(CaseStatus.ALL)}")
-        set_status(case, status, actor)
+        set_status(session, case, status, actor)
     session.commit()
     return jsonify(case_summary(case))
 
@@ -361,22 +362,11 @@ def add_note(case_id: int):  # type: ignore[no-untyped-def]
     return jsonify(result), 201
 
 
-def set_status(case: Case, status: str, actor: str) -> None:
-    if case.status == status:
-        raise ApiError(409, f"the case is already {status}")
-    previous = case.status
-    case.status = status
-    case.closed_at = datetime.now(UTC) if status == CaseStatus.CLOSED else None
-    repo.audit(get_db(), actor, "status_changed", case_id=case.id, previous=previous, status=status)
-
-
 @bp.post("/api/v1/cases/<int:case_id>/extend")
 @api_login_required()
 def extend(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
-    if case.extended:
-        raise ApiError(409, "the deadline was already extended (GDPR Art. 12(3) allows it once, by two months)")
     letter = extend_deadline(session, case, current_user().username)
     session.commit()
     return jsonify({"case": case_summary(case), "letter": letter.to_dict()})
@@ -392,10 +382,7 @@ def set_rights(case_id: int):  # type: ignore[no-untyped-def]
     rights = data.get("rights")
     if not isinstance(rights, list) or not all(isinstance(r, str) for r in rights):
         raise ApiError(422, "'rights' must be a list of label ids")
-    try:
-        change = correct_rights(session, case, rights, current_user().username, _text(data, "reason", limit=500))
-    except RightsError as exc:
-        raise ApiError(409 if exc.kind == "unchanged" else 422, str(exc)) from None
+    change = correct_rights(session, case, rights, current_user().username, _text(data, "reason", limit=500))
     outdated = recomposition(session, case).differs
     session.commit()
     return jsonify({"case": case_summary(case), "change": change, "reply_outdated": outdated})
@@ -418,10 +405,7 @@ def preview_recompose(case_id: int):  # type: ignore[no-untyped-def]
 def recompose(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
-    try:
-        recompose_reply(session, case, current_user().username)
-    except RightsError as exc:
-        raise ApiError(409, str(exc)) from None
+    recompose_reply(session, case, current_user().username)
     session.commit()
     return jsonify(case_detail(case)["reply"])
 
@@ -432,18 +416,9 @@ def edit_reply(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
     body = _text(_json_body(), "body", required=True)
-    save_reply_edit(case, body, current_user().username)
+    save_reply_edit(session, case, body, current_user().username)
     session.commit()
     return jsonify(case_detail(case)["reply"])
-
-
-def save_reply_edit(case: Case, body: str, actor: str) -> None:
-    reply, _ = suggested_reply(get_db(), case)
-    if reply.status == ReplyStatus.APPROVED:
-        raise ApiError(409, "the reply is already approved")
-    reply.body_final = body
-    reply.status = ReplyStatus.EDITED
-    repo.audit(get_db(), actor, "reply_edited", case_id=case.id, reply_id=reply.id)
 
 
 @bp.post("/api/v1/cases/<int:case_id>/reply/approve")
@@ -452,64 +427,9 @@ def approve(case_id: int):  # type: ignore[no-untyped-def]
     session = get_db()
     case = get_case(case_id)
     data = _json_body() if request.data else {}
-    item = approve_reply(case, _text(data, "body") or None, current_user().username)
+    item = approve_reply(session, case, _text(data, "body") or None, current_user().username)
     session.commit()
     return jsonify({"outbox_id": item.id, "draft_message_id": item.draft_message_id, "status": item.status}), 202
-
-
-def approve_reply(case: Case, body: str | None, actor: str) -> OutboxItem:
-    session = get_db()
-    reply, _ = suggested_reply(session, case)
-    if reply.status == ReplyStatus.APPROVED:
-        raise ApiError(409, "the reply is already approved")
-    text_to_send = body or reply.body_final or reply.body_suggested
-    if "[[" in text_to_send:
-        raise ApiError(422, "the reply still has [[placeholders]] to complete")
-    if stale := stale_deadline_sentence(text_to_send, reply.language, case.deadline):
-        raise ApiError(422, f"the reply promises a date other than the case's deadline {case.deadline}: {stale}")
-    account = case.mailboxes[0] if case.mailboxes else ""
-    item = repo.approve_reply(session, reply, body=text_to_send, approved_by=actor, account=account)
-    if case.status == CaseStatus.OPEN:  # waiting for ID stays so: this reply asked for it (issue #15)
-        case.status = CaseStatus.ANSWERED
-    repo.audit(session, actor, "reply_approved", case_id=case.id, reply_id=reply.id, outbox_id=item.id)
-    repo.set_gold(session, case, case.rights, actor, "approve")  # approving the reply confirms the rights
-    return item
-
-
-REGISTER_COLUMNS = [
-    "case_id",
-    "received_on",
-    "deadline",
-    "extended",
-    "rights",
-    "language",
-    "status",
-    "requester_name",
-    "id_number_valid",
-    "mailboxes",
-    "closed_at",
-]
-
-
-def register_rows() -> list[list[str]]:
-    rows = []
-    for case in get_db().scalars(select(Case).order_by(Case.id)):
-        rows.append(
-            [
-                str(case.id),
-                case.received_on.isoformat(),
-                case.deadline.isoformat(),
-                str(case.extended),
-                " ".join(case.rights),
-                case.language,
-                case.status,
-                case.requester_name or "",
-                "" if case.id_number_valid is None else str(case.id_number_valid),
-                " ".join(case.mailboxes),
-                case.closed_at.isoformat() if case.closed_at else "",
-            ]
-        )
-    return rows
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -531,7 +451,7 @@ def register_csv():  # type: ignore[no-untyped-def]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(REGISTER_COLUMNS)
-    writer.writerows([csv_cell(cell) for cell in row] for row in register_rows())
+    writer.writerows([csv_cell(cell) for cell in row] for row in register_rows(get_db()))
     session = get_db()
     repo.audit(session, current_user().username, "register_exported")
     session.commit()

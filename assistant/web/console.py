@@ -22,33 +22,36 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from knowledge.base import PLACEHOLDER
-from knowledge.base import load as load_knowledge
 
 from ..cases import (
-    RightsError,
+    CaseError,
+    CaseNotFound,
+    approve_reply,
     case_deadline_basis,
     correct_rights,
     extend_deadline,
     extended_deadline,
+    get_case,
     latest_classification,
     recompose_reply,
     recomposition,
+    save_reply_edit,
+    set_status,
     suggested_reply,
     taxonomy,
     timeline,
 )
 from ..feedback import report as feedback_report
 from ..nlp.gold import MIN_GOLD, agreement
-from ..replies import stale_deadline_sentence
 from ..store import AttachmentFile, Case, CaseStatus, Message, Reply, ReplyStatus, repo
 from ..store.gold import gold_rows
-from .api import approve_reply, save_reply_edit, set_status
 from .db import get_db
 from .errors import ApiError
 from .i18n import (
     REQUEST_LANGUAGES,
     current_language,
     day,
+    knowledge,
     language_name,
     mailbox_name,
     right_name,
@@ -78,6 +81,32 @@ class ConsoleError(ApiError):
 @bp.errorhandler(ConsoleError)
 def _console_error(exc: ConsoleError):  # type: ignore[no-untyped-def]
     return render_template("error.html", status=exc.status, detail=exc.message), exc.status
+
+
+@bp.errorhandler(CaseNotFound)
+def _no_case(exc: CaseNotFound):  # type: ignore[no-untyped-def]
+    return _console_error(ConsoleError(404, _("There is no case %(num)d.", num=exc.details["case_id"])))
+
+
+def case_error_words(exc: CaseError) -> str:
+    """A refused case action (``cases.CaseError``) in the agent's language."""
+    if exc.kind == "placeholders":
+        return _("The reply still has [[places]] to complete: see “To complete”.")
+    if exc.kind == "stale_deadline":
+        return _(
+            "The reply promises a date other than the case's deadline (%(deadline)s). "
+            "Correct this sentence: “%(sentence)s”",
+            deadline=day(exc.details["deadline"], "long"),
+            sentence=exc.details["sentence"],
+        )
+    words = {
+        "approved": _("The reply is already approved."),
+        "already_extended": _("The deadline was already extended: the GDPR allows it once."),
+        "empty": _("Choose at least one right (or “Other” for a message that is not a request)."),
+        "unchanged": _("The case already has these rights."),
+        "unknown": _("Only rights of the taxonomy can be chosen."),
+    }
+    return words.get(exc.kind) or _("The action could not be done (%(reason)s).", reason=exc.message)
 
 
 def highlight(text: str, evidence: dict[str, list[dict[str, Any]]], field: str = "body") -> Markup:
@@ -213,7 +242,7 @@ def queue():  # type: ignore[no-untyped-def]
         page=page,
         pages=pages,
         page_url=lambda n: url_for(".queue", **{**args.to_dict(), "page": n}),
-        labels=load_knowledge().labels,
+        labels=knowledge().labels,
         args=args,
         status=status,
         statuses=CaseStatus.ALL,
@@ -221,16 +250,9 @@ def queue():  # type: ignore[no-untyped-def]
     )
 
 
-def _case_or_404(case_id: int) -> Case:
-    case = get_db().get(Case, case_id)
-    if case is None:
-        raise ConsoleError(404, _("There is no case %(num)d.", num=case_id))
-    return case
-
-
 def _placeholders(text: str) -> list[dict[str, str]]:
     """The [[places]] still in ``text`` (the current one, not the suggestion), explained in the UI language."""
-    kb = load_knowledge()
+    kb = knowledge()
     explanations = kb.templates.get(current_language(), kb.templates["es"]).placeholders
     keys = dict.fromkeys(PLACEHOLDER.findall(text))
     return [{"key": k, "explanation": explanations.get(k, "")} for k in keys]
@@ -240,7 +262,7 @@ def _routing(reply_language: str, routing: str | None) -> str | None:
     """The routing hint in the UI language (the suggestion wrote it in the reply's)."""
     if not routing:
         return None
-    kb = load_knowledge()
+    kb = knowledge()
     source = kb.templates.get(reply_language, kb.templates["es"]).routing
     target = kb.templates.get(current_language(), kb.templates["es"]).routing
     key = next((k for k, v in source.items() if v == routing), None)
@@ -249,7 +271,7 @@ def _routing(reply_language: str, routing: str | None) -> str | None:
 
 def _citations(reply: Reply) -> list[dict[str, str]]:
     """Each source once, titled and quoted in the UI language."""
-    kb = load_knowledge()
+    kb = knowledge()
     lang = current_language()
     out: dict[str, dict[str, str]] = {}
     for citation in reply.citations:
@@ -276,7 +298,7 @@ def _size(num: int) -> str:
 @console_login_required
 def case_page(case_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    case = _case_or_404(case_id)
+    case = get_case(db, case_id)
     message = db.get(Message, case.message_pk)
     classification = latest_classification(db, message)
     reply, suggestion = suggested_reply(db, case)
@@ -312,22 +334,6 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _check_reply(case: Case, language: str, text: str) -> None:
-    """Refuse a reply the requester must not receive: unfilled [[places]], or a deadline not the case's."""
-    if "[[" in text:
-        raise ConsoleError(422, _("The reply still has [[places]] to complete: see “To complete”."))
-    if stale := stale_deadline_sentence(text, language, case.deadline):
-        raise ConsoleError(
-            422,
-            _(
-                "The reply promises a date other than the case's deadline (%(deadline)s). "
-                "Correct this sentence: “%(sentence)s”",
-                deadline=day(case.deadline, "long"),
-                sentence=stale,
-            ),
-        )
-
-
 def _act(case: Case, action: str, actor: str) -> str:
     """Do one action on the case; returns the message that tells the agent it is done."""
     db = get_db()
@@ -337,45 +343,29 @@ def _act(case: Case, action: str, actor: str) -> str:
     reply, _suggestion = suggested_reply(db, case)
     if case.status == CaseStatus.CLOSED and action != CaseStatus.OPEN:
         raise ConsoleError(409, _("This case is closed: reopen it first."))
-    if action in ("save", "approve") and reply.status == ReplyStatus.APPROVED:
-        raise ConsoleError(409, _("The reply is already approved."))
     if action == "save":
-        save_reply_edit(case, body or "", actor)
+        save_reply_edit(db, case, body or "", actor)
         return _("Reply saved.")
     if action == "approve":
-        _check_reply(case, reply.language, body or "")
-        save_reply_edit(case, body or "", actor)
-        approve_reply(case, None, actor)
+        save_reply_edit(db, case, body or "", actor)
+        approve_reply(db, case, None, actor)  # checks the text: no [[places]], the case's deadline
         return _("Reply approved: it will be written as a draft in the mailbox.")
     if action == "extend":
-        if case.extended:
-            raise ConsoleError(409, _("The deadline was already extended: the GDPR allows it once."))
         reason = " ".join(request.form.get("reason", "").split())
         if not reason:
             raise ConsoleError(422, _("Give the reason for the extension: the requester is told it."))
         if body is not None and body != (reply.body_final or reply.body_suggested) and reply.status != "approved":
-            save_reply_edit(case, body, actor)  # the agent's edits survive the recomposition
+            save_reply_edit(db, case, body, actor)  # the agent's edits survive the recomposition
         extend_deadline(db, case, actor, reason)
         return _(
             "Deadline extended to %(date)s. The reply now carries the extension notice and its reason.",
             date=day(case.deadline, "long"),
         )
     if action == "rights":
-        try:
-            change = correct_rights(
-                db, case, request.form.getlist("rights"), actor, request.form.get("rights_reason", "")
-            )
-        except RightsError as exc:
-            words = {
-                "empty": _("Choose at least one right (or “Other” for a message that is not a request)."),
-                "unchanged": _("The case already has these rights."),
-            }
-            raise ConsoleError(422, words.get(exc.kind, _("Only rights of the taxonomy can be chosen."))) from None
+        change = correct_rights(db, case, request.form.getlist("rights"), actor, request.form.get("rights_reason", ""))
         names = ", ".join(right_name(r) for r in change["after"])
         return _("Rights corrected: %(rights)s. The mailbox keywords follow at the worker's next pass.", rights=names)
     if action == "recompose":
-        if reply.status == ReplyStatus.APPROVED:
-            raise ConsoleError(409, _("The reply is already approved."))
         recompose_reply(db, case, actor)
         return _("Reply recomposed for the case's current rights; the previous text stays on record.")
     if action == "assign":
@@ -393,18 +383,18 @@ def _act(case: Case, action: str, actor: str) -> str:
         repo.add_note(db, case, actor, note[:5000])
         return _("Internal note added: colleagues see it, the requester never does.")
     if action == CaseStatus.WAITING_ID:
-        set_status(case, action, actor)
+        set_status(db, case, action, actor)
         return _("The case is waiting for the requester's identity document.")
     if action == CaseStatus.CLOSED:
         reason = " ".join(request.form.get("close_reason", "").split())
         if reply.status != ReplyStatus.APPROVED and not reason:
             raise ConsoleError(422, _("No reply was sent: give the reason for closing the case."))
-        set_status(case, action, actor)
+        set_status(db, case, action, actor)
         if reason:
             repo.audit(db, actor, "case_closed_reason", case_id=case.id, reason=reason[:500])
         return _("Case closed.")
     if action == CaseStatus.OPEN:
-        set_status(case, action, actor)
+        set_status(db, case, action, actor)
         return _("Case reopened.")
     raise ConsoleError(400, _("Unknown action."))
 
@@ -413,7 +403,7 @@ def _act(case: Case, action: str, actor: str) -> str:
 @console_login_required
 def case_action(case_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    case = _case_or_404(case_id)
+    case = get_case(db, case_id)
     try:
         done = _act(case, request.form.get("action", ""), current_user().username)
         db.commit()
@@ -421,9 +411,9 @@ def case_action(case_id: int):  # type: ignore[no-untyped-def]
     except ConsoleError as exc:
         db.rollback()
         flash(exc.message, "error")
-    except ApiError as exc:  # a rule of the shared case functions, worded for the API
+    except CaseError as exc:  # a rule of the case actions (assistant/cases.py)
         db.rollback()
-        flash(_("The action could not be done (%(reason)s).", reason=exc.message), "error")
+        flash(case_error_words(exc), "error")
     return redirect(url_for(".case_page", case_id=case.id))
 
 
@@ -445,7 +435,7 @@ def viewable_inline(content_type: str, data: bytes) -> bool:
 def attachment(case_id: int, position: int):  # type: ignore[no-untyped-def]
     """An attachment: a real image inline, anything else as a download; every view in the audit trail."""
     db = get_db()
-    case = _case_or_404(case_id)
+    case = get_case(db, case_id)
     message = db.get(Message, case.message_pk)
     meta = message.attachments[position] if 0 <= position < len(message.attachments) else None
     stored = db.scalar(
@@ -612,7 +602,7 @@ def stats():  # type: ignore[no-untyped-def]
     week_ticks, week_max = _ticks(max(week_totals.values(), default=1))
     ordered = sorted(per_right.items(), key=lambda item: (-item[1], right_name(item[0])))
     right_ticks, right_max = _ticks(max(per_right.values(), default=1))
-    gold = agreement(gold_rows(db), list(load_knowledge().label_ids))
+    gold = agreement(gold_rows(db), list(knowledge().label_ids))
     return render_template(
         "stats.html",
         gold=gold,

@@ -11,6 +11,8 @@ import secrets
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..cases import CaseConflict, CaseError, CaseNotFound
+
 log = logging.getLogger("assistant.web")
 
 CODES = {
@@ -39,6 +41,13 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def case_error_status(exc: CaseError) -> int:
+    """The HTTP status of a refused case action: 404 no such case, 409 its state forbids it, else 422."""
+    if isinstance(exc, CaseNotFound):
+        return 404
+    return 409 if isinstance(exc, CaseConflict) else 422
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
@@ -62,6 +71,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
         return error_response(exc.status, exc.message, exc.headers)
+
+    @app.errorhandler(CaseError)
+    def _case_error(exc: CaseError):  # type: ignore[no-untyped-def]
+        return error_response(case_error_status(exc), exc.message)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -6,6 +6,8 @@ them to ``.mo`` (``make install``, ``make run`` and ``make test`` do it). ``test
 fails on any message without a translation.
 
 The UI language comes from ?lang=, then the session, then Accept-Language, else Spanish (the office's).
+The UI languages are those ``knowledge/data/languages.yaml`` declares ``ui`` (or, in tests, those of
+the app's ``KNOWLEDGE``), read from ``BABEL_TRANSLATION_DIRECTORIES``: a new language is data only.
 Replies stay in the requester's language: that is the reply's business, not the UI's.
 Internal ids (rights, statuses, languages, entity kinds, evidence qualifiers) are shown as words
 through the helpers below, never raw.
@@ -22,6 +24,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
+from knowledge.base import KnowledgeBase
 from knowledge.base import load as load_knowledge
 
 from ..deadlines import days_left
@@ -86,15 +89,26 @@ EVENT_NAMES = {
 REPLY_STATUS_NAMES = {"suggested": _l("Suggested"), "edited": _l("Edited"), "approved": _l("Approved")}
 
 
+def knowledge() -> KnowledgeBase:
+    """The app's knowledge base: the shipped one, or a test's ``KNOWLEDGE`` (a throw-away language)."""
+    return current_app.config.get("KNOWLEDGE") or load_knowledge()
+
+
+def ui_languages() -> tuple[str, ...]:
+    """The app's UI languages (``ui`` in languages.yaml), in file order."""
+    return current_app.config.get("UI_LANGUAGES", LANGUAGES)
+
+
 def select_language() -> str:
     """?lang= (remembered in the session), then the session, then the browser, then Spanish."""
+    languages = ui_languages()
     lang = request.args.get("lang")
-    if lang in LANGUAGES:
+    if lang in languages:
         session["lang"] = lang
         return lang
-    if session.get("lang") in LANGUAGES:
+    if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(languages) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
@@ -108,7 +122,7 @@ def capitalised(text: str) -> str:
 def right_name(label: str) -> str:
     """'erasure' -> 'Supresión' (the taxonomy's own names, in the UI language)."""
     try:
-        names = load_knowledge().label(label).name
+        names = knowledge().label(label).name
     except KeyError:
         return label.replace("_", " ")
     return names.get(current_language()) or names.get("en") or label
@@ -206,6 +220,9 @@ def yes_no(value: bool | None) -> str:
 
 
 def init_i18n(app: Flask) -> None:
+    languages = (app.config.get("KNOWLEDGE") or load_knowledge()).languages_for("ui")
+    app.config["UI_LANGUAGES"] = languages
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(
         app,
         locale_selector=select_language,
@@ -215,7 +232,7 @@ def init_i18n(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         current_language=current_language,
-        LANGUAGES=LANGUAGES,
+        LANGUAGES=languages,
         right_name=right_name,
         language_name=language_name,
         language_label=language_label,

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from .i18n import LANGUAGES
+from .i18n import ui_languages
 
 bp = Blueprint("widget", __name__)
 MARKER = "/*DPO_TEXT*/{}/*END*/"
@@ -38,24 +38,26 @@ WIDGET_TEXT = {
 }
 
 
-def widget_text() -> dict[str, dict[str, str]]:
+def widget_text(languages: tuple[str, ...] | None = None) -> dict[str, dict[str, str]]:
     """{'es': {'open': '¿Dudas sobre tus datos?', ...}, 'fr': {...}, 'en': {...}}"""
     table = {}
-    for lang in LANGUAGES:
+    for lang in languages or ui_languages():
         with force_locale(lang):
             table[lang] = {key: str(text) for key, text in WIDGET_TEXT.items()}
     return table
 
 
 @cache
-def _script(static_folder: str) -> str:
+def _script(static_folder: str, languages: tuple[str, ...], catalogs: str) -> str:
+    """widget.js with its words filled in, once per set of languages and catalogs (``catalogs`` keys the cache)."""
     source = (Path(static_folder) / "widget.js").read_text(encoding="utf-8")
-    return source.replace(MARKER, json.dumps(widget_text(), ensure_ascii=False), 1)
+    return source.replace(MARKER, json.dumps(widget_text(languages), ensure_ascii=False), 1)
 
 
 @bp.get("/widget.js")
 def script():  # type: ignore[no-untyped-def]
-    response = Response(_script(current_app.static_folder), mimetype="application/javascript")
+    catalogs = current_app.config["BABEL_TRANSLATION_DIRECTORIES"]
+    response = Response(_script(current_app.static_folder, ui_languages(), catalogs), mimetype="application/javascript")
     response.cache_control.public = True
     response.cache_control.max_age = 300
     response.headers["Access-Control-Allow-Origin"] = "*"  # a script carries no data; the API checks origins
