@@ -263,6 +263,11 @@ def get_analyzer() -> Analyzer:
     return _analyzer
 
 
+def analyzer_loaded() -> bool:
+    """Has this process built its analyzer yet (readiness: the first request will not pay for it)?"""
+    return _analyzer is not None
+
+
 def _freeze_heap() -> None:
     """Keep what is alive once the analyzer is built (spaCy's model, the compiled lexicon) out of the
     garbage collector's full passes. Each pass walked all of it: a ~100 ms pause, every few hundred

@@ -240,9 +240,9 @@ def readyz():  # type: ignore[no-untyped-def]
         checks["database"] = "ok"
     except Exception:
         checks["database"] = "unreachable"
-    from ..nlp.analyze import _analyzer
+    from ..nlp.analyze import analyzer_loaded
 
-    checks["model"] = "loaded" if _analyzer is not None else "not loaded"
+    checks["model"] = "loaded" if analyzer_loaded() else "not loaded"
     ready = checks["database"] == "ok"
     return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
 
