@@ -551,7 +551,7 @@ def _lexicon(raw: dict[str, Any], label_ids: set[str], real_words: frozenset[str
         hedges=tuple(_words(raw, "hedges")),
         right_words=frozenset(_words(raw, "right_words")),
         request_noun_markers=frozenset(fold(w) for w in _words(raw, "request_noun_markers")),
-        request_nouns=frozenset(fold(w) for w in raw.get("request_nouns") or []),
+        request_nouns=frozenset(fold(w) for w in _words(raw, "request_nouns")),
         earlier_request_verbs=frozenset(fold(w) for w in _words(raw, "earlier_request_verbs")),
         request_verbs=tuple(_words(raw, "request_verbs")),
         gdpr_citations=tuple(str(c) for c in raw["gdpr_citations"]),

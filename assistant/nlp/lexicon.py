@@ -362,13 +362,13 @@ class LexiconMatcher:
                         pattern.label if label != pattern.label else None,
                     )
                 )
-        matches.extend(self._articles(text, tokens))
+        matches.extend(self._articles(text, tokens, sentences.starts))
         acts_of = list(map(self._acts_of, sentences.words))
         for i in compress(range(len(tokens)), acts_of):
             for act in acts_of[i]:
                 acts[_act_scope(act, tokens[i])] |= act.weakens
         if acts:
-            matches = self._weaken_by_act(matches, tokens, acts)
+            matches = self._weaken_by_act(matches, tokens, sentences.starts, acts)
         matches.extend(self._grievances(text, tokens, act_spans, sentences))
         matches.extend(self._questions(text, tokens, sentences))
         return _dedupe(matches)
@@ -424,11 +424,11 @@ class LexiconMatcher:
 
     @staticmethod
     def _weaken_by_act(
-        matches: list[Match], tokens: Sequence[Token], acts: dict[tuple[str, int], set[str]]
+        matches: list[Match], tokens: Sequence[Token], starts: Sequence[int], acts: dict[tuple[str, int], set[str]]
     ) -> list[Match]:
         """A right named in a sentence that states a condition, recalls an earlier request or lists
-        what the law entitles to is mentioned there, not exercised (design.md, hard cases)."""
-        starts = [t.start for t in tokens]
+        what the law entitles to is mentioned there, not exercised (design.md, hard cases). ``starts``:
+        the tokens' start offsets (Sentences.starts)."""
         out = []
         for m in matches:
             token = tokens[min(bisect_left(starts, m.start), len(tokens) - 1)]
@@ -450,10 +450,9 @@ class LexiconMatcher:
         seen = {t.word for tokens in token_lists for t in tokens}
         return frozenset(label for label, topic in self.topics.items() if not any(map(topic.accepts, seen)))
 
-    def _articles(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+    def _articles(self, text: str, tokens: Sequence[Token], starts: Sequence[int]) -> list[Match]:
         folded = self._fold(text)
         found = []
-        starts = [t.start for t in tokens]
         for m in self.article_re.finditer(folded):
             label = self.article_labels.get(m.group(1))
             if not label:
